@@ -1,0 +1,154 @@
+"""The kiosk's settings: one validated model, loaded from TOML, overridden by ``KIOSK_…`` variables.
+
+Where the file comes from, first match wins: ``--config PATH``, the ``KIOSK_CONFIG`` variable, then
+``kiosk.toml`` in the platform config folder (``~/.config/kiosk/kiosk.toml`` on Linux). With none of them the
+shipped defaults apply. A variable overrides one field: ``KIOSK_SESSION__IDLE_TIMEOUT_SECONDS=60``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_config_path, user_data_path
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "KIOSK_"
+APP_NAME = "kiosk"
+
+
+class SettingsError(Exception):
+    """The settings cannot be used; the message names the file (or variable) and the field."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StationSettings(_Section):
+    """This machine and where it stands."""
+
+    id: str = Field(default="DEMO01", pattern=r"^[A-Z0-9]{2,8}$")
+    """Short code of this kiosk (2-8 capital letters or digits); it starts every serial number it issues."""
+    name: str = Field(default="政务服务自助终端", min_length=1, max_length=40)
+    """The name shown on the welcome screen and printed on receipts."""
+    hotline: str = Field(default="12345", min_length=3, max_length=20)
+    """The service hotline printed on receipts and shown when something needs a person."""
+
+
+class SessionSettings(_Section):
+    """How long a resident's session lives."""
+
+    idle_timeout_seconds: int = Field(default=120, ge=15, le=3600)
+    """Seconds without a touch or key before the kiosk wipes the session and returns to the welcome screen."""
+    idle_warning_seconds: int = Field(default=20, ge=5, le=120)
+    """Seconds before the wipe when the screen asks "还在办理吗？" so nobody is cut off mid-form."""
+
+
+class StorageSettings(_Section):
+    """Where the kiosk keeps its data."""
+
+    data_dir: Path | None = None
+    """Folder for the submission database and printed receipts; empty means the platform data folder."""
+
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir if self.data_dir is not None else user_data_path(APP_NAME)
+
+
+class CatalogSettings(_Section):
+    """The service catalog."""
+
+    path: Path | None = None
+    """A catalog folder (one TOML file per department) or file; empty means the shipped sample catalog."""
+
+
+class DeviceSettings(_Section):
+    """Which back-end drives each device."""
+
+    card_reader: Literal["demo"] = "demo"
+    """ID-card reader back-end. ``demo``: sample cards placed with the demo keys."""
+    printer: Literal["demo"] = "demo"
+    """Receipt printer back-end. ``demo``: each receipt is written as a text file under data_dir/receipts."""
+    scanner: Literal["demo"] = "demo"
+    """Queue-ticket / QR scanner back-end. ``demo``: sample codes scanned with the demo keys."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the kiosk. The shipped ``config/kiosk.toml`` documents each one."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore")
+
+    station: StationSettings = StationSettings()
+    session: SessionSettings = SessionSettings()
+    storage: StorageSettings = StorageSettings()
+    catalog: CatalogSettings = CatalogSettings()
+    devices: DeviceSettings = DeviceSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values come in as init arguments; a variable must beat them.
+        return env_settings, init_settings
+
+
+def default_config_path() -> Path:
+    """``kiosk.toml`` in the platform config folder."""
+    return user_config_path(APP_NAME) / "kiosk.toml"
+
+
+def find_config_file(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:
+    """The settings file to read, or None when no file is configured and the default one is absent."""
+    if explicit is not None:
+        return explicit
+    if named := environ.get(f"{ENV_PREFIX}CONFIG"):
+        return Path(named)
+    default = default_config_path()
+    return default if default.is_file() else None
+
+
+def load_settings(explicit: Path | None = None) -> Settings:
+    """Load and validate the settings; raise :class:`SettingsError` with one clear message."""
+    path = find_config_file(explicit, os.environ)
+    data: dict = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError(f"{path}: settings file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path}: cannot be read: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: not valid TOML: {exc}") from None
+        if unknown := sorted(set(data) - set(Settings.model_fields)):
+            known = ", ".join(f"[{name}]" for name in Settings.model_fields)
+            raise SettingsError(f"{path}: unknown section [{unknown[0]}] (known: {known})")
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc.errors()[0], path, os.environ)) from None
+
+
+def _describe(err: Mapping, path: Path | None, environ: Mapping[str, str]) -> str:
+    loc = [str(part) for part in err["loc"]]
+    variable = ENV_PREFIX + "__".join(loc).upper()
+    if variable in environ:
+        where = f"environment variable {variable}"
+    else:
+        where = str(path) if path is not None else "settings"
+    field = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else ".".join(loc)
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown setting"
+    elif "input" in err and not isinstance(err["input"], dict):
+        msg += f" (got {err['input']!r})"
+    return f"{where}: {field}: {msg}"

@@ -1,0 +1,31 @@
+"""Device drivers: ID-card reader, receipt printer and scanner, each behind one interface."""
+
+from devices.base import (
+    CardPlaced,
+    CardReader,
+    CardRemoved,
+    DeviceError,
+    DeviceEvent,
+    IdentityCard,
+    PrinterError,
+    ReaderConnected,
+    ReaderFault,
+    ReceiptPrinter,
+    Scanner,
+    ScanReceived,
+)
+
+__all__ = [
+    "CardPlaced",
+    "CardReader",
+    "CardRemoved",
+    "DeviceError",
+    "DeviceEvent",
+    "IdentityCard",
+    "PrinterError",
+    "ReaderConnected",
+    "ReaderFault",
+    "ReceiptPrinter",
+    "ScanReceived",
+    "Scanner",
+]

@@ -1,0 +1,107 @@
+"""The three device interfaces, the records they produce and the events they emit.
+
+A back-end runs its own thread (or none, for the demo ones) and reports through the ``on_event`` callback
+given to ``start``; the app turns each event into a Textual message. Callbacks may come from any thread.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from devices.document import PrintDocument
+
+
+class DeviceError(Exception):
+    """A device cannot do what was asked; the message tells a technician what to check."""
+
+
+class PrinterError(DeviceError):
+    """The receipt did not print (paper out, offline, cable). The submission is safe regardless."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityCard:
+    """What a second-generation ID card holds. ``valid_to`` is None for a long-term (长期) card.
+
+    The photo stays in memory for the session only and is never written anywhere.
+    """
+
+    name: str
+    sex: str
+    ethnicity: str
+    birth_date: date
+    address: str
+    id_number: str
+    issuer: str
+    valid_from: date
+    valid_to: date | None
+    card_type: str = "resident"
+    photo: bytes = field(default=b"", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderConnected:
+    """The card reader answers; ``description`` says which one (port, model)."""
+
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardPlaced:
+    """A card was placed and read."""
+
+    card: IdentityCard
+
+
+@dataclass(frozen=True, slots=True)
+class CardRemoved:
+    """The card was lifted off the reader."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderFault:
+    """The reader cannot read: ``reason`` is for the technician, the screen offers the typed path."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReceived:
+    """A code was scanned: a serial number, a ticket or an appointment code."""
+
+    code: str
+
+
+DeviceEvent = ReaderConnected | CardPlaced | CardRemoved | ReaderFault | ScanReceived
+EventCallback = Callable[[DeviceEvent], None]
+
+
+class CardReader(ABC):
+    """An ID-card reader. Emits ReaderConnected, CardPlaced, CardRemoved and ReaderFault."""
+
+    @abstractmethod
+    def start(self, on_event: EventCallback) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+
+class Scanner(ABC):
+    """A queue-ticket / QR scanner. Emits ScanReceived."""
+
+    @abstractmethod
+    def start(self, on_event: EventCallback) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+
+class ReceiptPrinter(ABC):
+    """A receipt printer. Blocking: call it from a worker thread, never from the UI thread."""
+
+    @abstractmethod
+    def print_document(self, document: PrintDocument) -> str:
+        """Print ``document``; return where it went. Raise :class:`PrinterError` when it did not print."""

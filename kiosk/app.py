@@ -1,0 +1,187 @@
+"""The Textual app: the one place that wires services and devices to the screens."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from textual import events, work
+from textual.app import App
+from textual.message import Message
+
+from devices import CardPlaced, CardRemoved, DeviceEvent, ReaderConnected, ReaderFault
+from devices import ScanReceived as DeviceScan
+from devices.demo import SAMPLE_CARDS, DemoCardReader, DemoScanner
+from kiosk.identity import age_on
+from kiosk.services import KioskServices
+from kiosk.session import Applicant, Visit
+from screens.demo_help import DemoHelp
+from screens.idle_warning import IdleWarning
+from screens.messages import CardLifted, CardRead, EndVisit, ReaderStatus, ScanReceived, SyncStatusChanged
+from screens.welcome import WelcomeScreen
+
+STYLESHEET = Path(__file__).parent.parent / "screens" / "kiosk.tcss"
+
+
+class _ToScreen(Message):
+    """Carries a message from a device thread to whichever screen is current when it arrives."""
+
+    def __init__(self, inner: Message) -> None:
+        super().__init__()
+        self.inner = inner
+
+
+class KioskApp(App, inherit_bindings=False):
+    """The kiosk. Residents get no command palette and no quit key; the demo adds its F-keys."""
+
+    CSS_PATH = STYLESHEET
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "政务服务自助终端"
+
+    def __init__(self, services: KioskServices, demo: bool = False, clock: Callable[[], float] = time.monotonic):
+        super().__init__()
+        self.services = services
+        self.demo = demo
+        self.visit = Visit()
+        self.sync_status = SyncStatusChanged(online=False, pending=0)
+        self.reader_state = "正在连接读卡器…"
+        self.demo_note = f"演示模式 · 数据和回执保存在 {services.data_dir} · 按 F1 查看演示按键" if demo else ""
+        self.clock = clock
+        self._last_activity = clock()
+
+    def get_default_screen(self) -> WelcomeScreen:
+        return WelcomeScreen()
+
+    def on_mount(self) -> None:
+        devices = self.services.devices
+        devices.reader.start(self._device_event)
+        devices.scanner.start(self._device_event)
+        self.refresh_sync_status()
+        self.set_interval(1, self.check_inactivity)
+        if self.demo:
+            for key, action, _ in self._demo_keys():
+                self.bind(key, action, show=False)
+
+    def on_unmount(self) -> None:
+        self.services.devices.reader.stop()
+        self.services.devices.scanner.stop()
+
+    # Devices → screens -----------------------------------------------------------------------------------
+
+    def _device_event(self, event: DeviceEvent) -> None:
+        """Called by device back-ends, from any thread."""
+        match event:
+            case CardPlaced(card):
+                self.post_message(_ToScreen(CardRead(Applicant.from_card(card))))
+            case CardRemoved():
+                self.post_message(_ToScreen(CardLifted()))
+            case ReaderConnected(description):
+                self.post_message(_ToScreen(ReaderStatus(True, f"读卡器已就绪：{description}")))
+            case ReaderFault(reason):
+                self.post_message(
+                    _ToScreen(ReaderStatus(False, f"读卡器暂时无法读卡（{reason}），请手动输入身份证号码"))
+                )
+            case DeviceScan(code):
+                self.post_message(_ToScreen(ScanReceived(code)))
+
+    def on__to_screen(self, message: _ToScreen) -> None:
+        inner = message.inner
+        if isinstance(inner, ReaderStatus):
+            self.reader_state = inner.text
+        if isinstance(inner, CardRead | ScanReceived):
+            self._last_activity = self.clock()
+        self.screen.post_message(inner)
+
+    @work(thread=True, exclusive=True, group="status", exit_on_error=False)
+    def refresh_sync_status(self) -> None:
+        """Count what waits on this machine. The hall connection comes with the sync engine."""
+        self.post_message(_ToScreen(SyncStatusChanged(online=False, pending=self.services.pending_count())))
+
+    def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
+        self.sync_status = message
+
+    # The visit and the privacy wipe ----------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            self._last_activity = self.clock()
+        await super().on_event(event)
+
+    def check_inactivity(self) -> None:
+        """Warn, then wipe the visit, when nobody has touched the kiosk for the configured time."""
+        if len(self.screen_stack) == 1 and not isinstance(self.screen, IdleWarning) and self.visit == Visit():
+            return
+        session = self.services.settings.session
+        idle = self.clock() - self._last_activity
+        left = session.idle_timeout_seconds - idle
+        if left <= 0:
+            self.end_visit()
+        elif left <= session.idle_warning_seconds:
+            if isinstance(self.screen, IdleWarning):
+                self.screen.seconds_left = int(left + 0.999)
+            else:
+                self.push_screen(IdleWarning(int(left + 0.999)), self._kept)
+
+    def _kept(self, _: bool | None) -> None:
+        self._last_activity = self.clock()
+
+    def on_end_visit(self, _: EndVisit) -> None:
+        self.end_visit()
+
+    def end_visit(self) -> None:
+        """Forget the visitor: every screen they saw is closed, and the next person starts afresh."""
+        self.visit = Visit()
+        self.clear_notifications()
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self._last_activity = self.clock()
+        self.refresh_sync_status()
+
+    # Demo keys ------------------------------------------------------------------------------------------
+
+    def _demo_keys(self) -> list[tuple[str, str, str]]:
+        today = self.services.today()
+        keys = [("f1", "demo_help", "显示本帮助")]
+        for n, card in enumerate(SAMPLE_CARDS):
+            age = age_on(card.birth_date, today)
+            keys.append((f"f{n + 2}", f"demo_card({n})", f"放上样例身份证：{card.name}（{age}岁）"))
+        n = len(SAMPLE_CARDS) + 2
+        keys += [
+            (f"f{n}", "demo_lift", "拿走身份证"),
+            (f"f{n + 1}", "demo_scan", "扫描最近一张回执的二维码"),
+            (f"f{n + 2}", "demo_scan_garbled", "扫描一个无法识别的码"),
+            ("ctrl+q", "quit", "退出演示（正式运行时没有退出键）"),
+        ]
+        return keys
+
+    def action_demo_help(self) -> None:
+        if not isinstance(self.screen, DemoHelp):
+            keys = [(key.upper(), what) for key, _, what in self._demo_keys()]
+            self.push_screen(DemoHelp(keys, f"数据和回执文件夹：{self.services.data_dir}"))
+
+    def action_demo_card(self, index: int) -> None:
+        reader = self.services.devices.reader
+        if isinstance(reader, DemoCardReader):
+            reader.present(SAMPLE_CARDS[index])
+
+    def action_demo_lift(self) -> None:
+        reader = self.services.devices.reader
+        if isinstance(reader, DemoCardReader):
+            reader.lift()
+
+    def action_demo_scan(self) -> None:
+        scanner = self.services.devices.scanner
+        if isinstance(scanner, DemoScanner):
+            last = self.visit.saved.serial if self.visit.saved else self.services.store.last_serial()
+            scanner.scan(last or "DEMO01-261122-0001-D")
+
+    def action_demo_scan_garbled(self) -> None:
+        scanner = self.services.devices.scanner
+        if isinstance(scanner, DemoScanner):
+            scanner.scan("]Q1\x1b#@!~")
+
+
+def make_app(services: KioskServices, demo: bool = False, clock: Callable[[], float] = time.monotonic) -> KioskApp:
+    """The one factory for the CLI and the tests."""
+    return KioskApp(services, demo=demo, clock=clock)

@@ -1,0 +1,379 @@
+"""The service catalog (事项清单): items with their complete guides, loading, validation and search.
+
+Each item carries every element of a guide (办事指南) so the kiosk can show it and print it as a one-time
+notice. The data lives in TOML files (one per department) under ``config/catalog/``::
+
+    >>> catalog = load_catalog(default_catalog_path())
+    >>> [item.name for item in catalog.search("lnryd")]
+    ['老年人优待证办理']
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from collections.abc import Iterable, Sequence
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pypinyin import Style, pinyin
+
+from config import default_catalog_path
+from kiosk.identity import age_on
+
+__all__ = [
+    "Catalog",
+    "CatalogError",
+    "FieldType",
+    "FormField",
+    "InstantRule",
+    "ItemKind",
+    "Material",
+    "Reuse",
+    "ServiceItem",
+    "default_catalog_path",
+    "load_catalog",
+]
+
+
+class CatalogError(Exception):
+    """The catalog data cannot be used; the message names the file and the item or field at fault."""
+
+
+class ItemKind(StrEnum):
+    """The four kinds of item of the 四办 reform."""
+
+    ON_THE_SPOT = "马上办"
+    ONLINE = "网上办"
+    NEARBY = "就近办"
+    ONE_VISIT = "一次办"
+
+
+class Reuse(StrEnum):
+    """The four classes of material reuse: may a material submitted once be offered again?"""
+
+    UNCONDITIONAL = "unconditional"  # 出生证明: reusable without condition
+    WITHIN_VALIDITY = "within_validity"  # 卫生许可证: reusable while still valid
+    AT_CHOICE = "at_choice"  # 结婚证: reusable without time limit, if the applicant chooses
+    NEVER = "never"  # the item's own application form
+
+    @property
+    def label(self) -> str:
+        return _REUSE_LABELS[self]
+
+
+_REUSE_LABELS = {
+    Reuse.UNCONDITIONAL: "可复用",
+    Reuse.WITHIN_VALIDITY: "有效期内可复用",
+    Reuse.AT_CHOICE: "可选择复用",
+    Reuse.NEVER: "每次提交",
+}
+
+
+class FieldType(StrEnum):
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    CHOICE = "choice"
+    PHONE = "phone"
+    ID_NUMBER = "id_number"
+    CREDIT_CODE = "credit_code"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class Material(_Strict):
+    """One required material (申请材料)."""
+
+    name: NonEmpty
+    form: NonEmpty = "原件"
+    """原件, 复印件, 原件及复印件, 电子证照…"""
+    copies: int = Field(default=1, ge=0)
+    reuse: Reuse
+    note: str = ""
+
+
+class FormField(_Strict):
+    """One field of the item's application form, asked on the apply screen."""
+
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: NonEmpty
+    type: FieldType
+    required: bool = True
+    options: tuple[str, ...] = ()
+    max_length: int = Field(default=60, ge=1, le=500)
+    hint: str = ""
+
+    @model_validator(mode="after")
+    def _choice_has_options(self) -> FormField:
+        if self.type is FieldType.CHOICE and len(self.options) < 2:
+            raise ValueError(f"choice field {self.key!r} needs at least two options")
+        if self.type is not FieldType.CHOICE and self.options:
+            raise ValueError(f"field {self.key!r} of type {self.type.value} cannot have options")
+        return self
+
+
+class Fee(_Strict):
+    amount: NonEmpty
+    """"不收费" or the amount with its unit, e.g. "工本费20元/本"."""
+    basis: NonEmpty
+    """The document that sets the fee, or why there is none."""
+
+
+class InstantRule(_Strict):
+    """A rule that decides the item at once (秒批秒办), from the applicant's ID number alone."""
+
+    min_age: int = Field(ge=0, le=150)
+    approved: NonEmpty
+    """What the resident is told when the rule grants the item."""
+    refused: NonEmpty
+    """What the resident is told when it does not."""
+
+
+class ServiceItem(_Strict):
+    """A service item with its complete guide."""
+
+    code: Annotated[str, Field(pattern=r"^[A-Z]{2}\d{4}$")]
+    name: NonEmpty
+    department: NonEmpty
+    kind: ItemKind
+    applicant: Literal["person", "organisation"] = "person"
+    """Who files: a person identified by ID number, or an organisation by credit code."""
+    who_may_apply: NonEmpty
+    legal_basis: tuple[NonEmpty, ...] = Field(min_length=1)
+    conditions: tuple[NonEmpty, ...] = Field(min_length=1)
+    materials: tuple[Material, ...] = ()
+    procedure: tuple[NonEmpty, ...] = Field(min_length=2)
+    fee: Fee
+    promised_days: int = Field(ge=0)
+    """Promised time limit (承诺时限) in working days; 0 means done on the spot."""
+    legal_days: int = Field(ge=0)
+    """Legal time limit (法定时限) in working days."""
+    place: NonEmpty
+    hours: NonEmpty
+    phone: NonEmpty
+    complaint_phone: NonEmpty
+    online_url: str = ""
+    delivery: tuple[Literal["window", "mail"], ...] = ("window",)
+    form: tuple[FormField, ...] = ()
+    instant: InstantRule | None = None
+    members: tuple[str, ...] = ()
+    """For a 一件事 bundle: the codes of the items one submission files together."""
+    keywords: tuple[str, ...] = ()
+
+    @field_validator("form")
+    @classmethod
+    def _unique_keys(cls, form: tuple[FormField, ...]) -> tuple[FormField, ...]:
+        keys = [f.key for f in form]
+        if dup := {k for k in keys if keys.count(k) > 1}:
+            raise ValueError(f"form field keys repeat: {', '.join(sorted(dup))}")
+        return form
+
+    @model_validator(mode="after")
+    def _limits(self) -> ServiceItem:
+        if self.promised_days > self.legal_days:
+            raise ValueError(f"promised_days {self.promised_days} exceeds legal_days {self.legal_days}")
+        if not self.delivery:
+            raise ValueError("delivery needs at least one of window, mail")
+        return self
+
+    @property
+    def is_bundle(self) -> bool:
+        return bool(self.members)
+
+    @property
+    def time_limit_label(self) -> str:
+        return "当场办结" if self.promised_days == 0 else f"{self.promised_days}个工作日"
+
+    def summary(self) -> dict[str, object]:
+        """The fields the CLI's ``--json`` prints."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "department": self.department,
+            "kind": self.kind.value,
+            "time_limit_days": self.promised_days,
+            "legal_limit_days": self.legal_days,
+            "instant": self.instant is not None,
+            "members": list(self.members),
+        }
+
+    def decide(self, birth_date: date, today: date) -> tuple[bool, str] | None:
+        """The instant decision for an applicant born on ``birth_date``, or None if the item has no rule."""
+        if self.instant is None:
+            return None
+        granted = age_on(birth_date, today) >= self.instant.min_age
+        return granted, self.instant.approved if granted else self.instant.refused
+
+
+class _CatalogFile(_Strict):
+    items: tuple[dict, ...] = Field(default=(), alias="item")
+
+
+def _reading_keys(text: str) -> tuple[set[str], set[str]]:
+    """Pinyin initials and full pinyin spellings of ``text``, every reading of a polyphone included."""
+    readings = pinyin(text, style=Style.NORMAL, heteronym=True, errors=lambda s: list(s.lower()))
+    options = [sorted(set(r))[:3] for r in readings]
+    initials: set[str] = set()
+    spelled: set[str] = set()
+    for combo in itertools.islice(itertools.product(*options), 64):
+        initials.add("".join(s[0] for s in combo if s))
+        spelled.add("".join(combo))
+    return initials, spelled
+
+
+class _Indexed:
+    __slots__ = ("initials", "item", "spelled", "text")
+
+    def __init__(self, item: ServiceItem) -> None:
+        self.item = item
+        self.initials, self.spelled = _reading_keys(item.name)
+        self.text = " ".join([item.name, item.department, *item.keywords, item.who_may_apply])
+
+
+class Catalog:
+    """The loaded, validated catalog: lookup by code, departments, and search."""
+
+    def __init__(self, items: Iterable[ServiceItem]) -> None:
+        self._items = {item.code: item for item in items}
+        self._index = [_Indexed(item) for item in self._items.values()]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self._items.values())
+
+    def __getitem__(self, code: str) -> ServiceItem:
+        return self._items[code]
+
+    def get(self, code: str) -> ServiceItem | None:
+        return self._items.get(code.upper())
+
+    @property
+    def departments(self) -> list[str]:
+        return sorted({item.department for item in self._items.values()}, key=_pinyin_sort_key)
+
+    def in_department(self, department: str) -> list[ServiceItem]:
+        return [item for item in self._items.values() if item.department == department]
+
+    def members_of(self, bundle: ServiceItem) -> list[ServiceItem]:
+        return [self._items[code] for code in bundle.members]
+
+    def search(self, query: str, limit: int = 50) -> list[ServiceItem]:
+        """Items matching ``query`` by code, Chinese text, pinyin initials or full pinyin, best first."""
+        q = "".join(query.split()).lower()
+        if not q:
+            return []
+        scored: list[tuple[int, str, ServiceItem]] = []
+        for entry in self._index:
+            score = _score(entry, q)
+            if score:
+                scored.append((score, entry.item.code, entry.item))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        return [item for _, _, item in scored[:limit]]
+
+
+def _score(entry: _Indexed, q: str) -> int:
+    item = entry.item
+    code = item.code.lower()
+    if q == code:
+        return 100
+    if code.startswith(q):
+        return 90
+    if item.name.startswith(q):
+        return 80
+    if q in item.name:
+        return 70
+    if q.isascii() and q.isalpha():
+        if any(i.startswith(q) for i in entry.initials):
+            return 60
+        if any(s.startswith(q) for s in entry.spelled):
+            return 55
+        if any(q in i for i in entry.initials):
+            return 50
+        if len(q) >= 3 and any(q in s for s in entry.spelled):
+            return 45
+    if q in entry.text:
+        return 30
+    return 0
+
+
+def _pinyin_sort_key(text: str) -> str:
+    return "".join(r[0] for r in pinyin(text, style=Style.NORMAL))
+
+
+def load_catalog(path: Path | str | None = None) -> Catalog:
+    """Load and validate every ``*.toml`` file of a catalog folder (or one file).
+
+    Raises :class:`CatalogError` naming the file and the item for the first problems found.
+    """
+    path = Path(path) if path is not None else default_catalog_path()
+    files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
+    if not files or not all(f.is_file() for f in files):
+        raise CatalogError(f"{path}: no catalog files found")
+    items: list[ServiceItem] = []
+    seen: dict[str, Path] = {}
+    problems: list[str] = []
+    for file in files:
+        for index, raw in enumerate(_read_items(file), start=1):
+            where = f"{file.name}: item {index} ({raw.get('code', '?')} {raw.get('name', '')})".rstrip()
+            try:
+                item = ServiceItem.model_validate(raw)
+            except ValidationError as exc:
+                problems.extend(f"{where}: {_describe(err)}" for err in exc.errors())
+                continue
+            if item.code in seen:
+                problems.append(f"{where}: duplicate code {item.code}, first defined in {seen[item.code].name}")
+                continue
+            seen[item.code] = file
+            items.append(item)
+    by_code = {item.code: item for item in items}
+    for item in items:
+        for member in item.members:
+            if member not in by_code:
+                problems.append(f"{seen[item.code].name}: {item.code}: bundle member {member} is not in the catalog")
+            elif by_code[member].is_bundle:
+                problems.append(f"{seen[item.code].name}: {item.code}: bundle member {member} is itself a bundle")
+    if problems:
+        shown = problems[:20]
+        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise CatalogError("catalog is invalid:\n" + "\n".join(shown) + more)
+    return Catalog(_merged(item, by_code) if item.is_bundle else item for item in items)
+
+
+def _merged(bundle: ServiceItem, by_code: dict[str, ServiceItem]) -> ServiceItem:
+    """A 一件事 bundle asks each material and each form field of its members once."""
+    members = [by_code[code] for code in bundle.members]
+    materials = {m.name: m for item in [bundle, *members] for m in item.materials}
+    form = {f.key: f for item in [bundle, *members] for f in item.form}
+    return bundle.model_copy(update={"materials": tuple(materials.values()), "form": tuple(form.values())})
+
+
+def _read_items(file: Path) -> Sequence[dict]:
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{file}: cannot be read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{file}: not valid TOML: {exc}") from exc
+    try:
+        return _CatalogFile.model_validate(data).items
+    except ValidationError as exc:
+        raise CatalogError(f"{file}: expected only [[item]] tables: {_describe(exc.errors()[0])}") from exc
+
+
+def _describe(err) -> str:
+    loc = ".".join(str(part) for part in err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "enum":
+        msg = f"unknown value {err['input']!r} ({msg})"
+    return f"{loc}: {msg}" if loc else msg

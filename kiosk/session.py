@@ -1,0 +1,218 @@
+"""One resident's visit: who applies, for what, with which answers. Wiped whole when the visit ends.
+
+>>> applicant = Applicant.from_card(card)
+>>> application = Application(item, applicant)
+>>> application.set_value("phone", "13800001234")   # returns an error message or None
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+from devices import IdentityCard
+from kiosk.catalog import FieldType, FormField, ServiceItem
+from kiosk.identity import (
+    IdentityError,
+    check_credit_code,
+    check_id_number,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+)
+from offline_cache import NewSubmission, StoredSubmission
+
+DELIVERY_LABELS = {"window": "窗口领取", "mail": "免费邮寄到家"}
+
+
+@dataclass
+class Visit:
+    """Everything the kiosk knows about the person in front of it; dropped whole when the visit ends."""
+
+    applicant: Applicant | None = None
+    application: Application | None = None
+    saved: StoredSubmission | None = None
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_NUMBER = re.compile(r"^\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Applicant:
+    """The person or organisation the application is for, identified by one number (一号)."""
+
+    kind: Literal["person", "organisation"]
+    name: str
+    number: str
+    source: Literal["card", "typed"]
+    birth_date: date | None = None
+    sex: str = ""
+    address: str = ""
+    number_verified: bool = True
+
+    @classmethod
+    def from_card(cls, card: IdentityCard) -> Applicant:
+        return cls("person", card.name, card.id_number, "card", card.birth_date, card.sex, card.address)
+
+    @classmethod
+    def typed_person(cls, name: str, number: str, today: date) -> Applicant:
+        """Raise :class:`IdentityError` when the name is empty or the number fails its check."""
+        checked = check_id_number(number, today)
+        if not name.strip():
+            raise IdentityError("请输入姓名")
+        return cls("person", name.strip(), checked.value, "typed", checked.birth_date, checked.sex)
+
+    @classmethod
+    def typed_organisation(cls, name: str, code: str) -> Applicant:
+        """An organisation by credit code. A pilot code whose check fails is kept, flagged for staff."""
+        checked = check_credit_code(code)
+        if not name.strip():
+            raise IdentityError("请输入单位名称")
+        return cls("organisation", name.strip(), checked.value, "typed", number_verified=checked.verified)
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name) if self.kind == "person" else self.name
+
+    @property
+    def masked_number(self) -> str:
+        return mask_id_number(self.number)
+
+
+def check_field(spec: FormField, raw: str, today: date) -> tuple[str, str | None]:
+    """Normalise one answer; return it with an error message for the resident, or None when it is fine."""
+    value = raw.strip()
+    if not value:
+        return "", (f"请填写{spec.label}" if spec.required else None)
+    if len(value) > spec.max_length:
+        return value, f"{spec.label}最多{spec.max_length}个字"
+    match spec.type:
+        case FieldType.NUMBER if not _NUMBER.match(value):
+            return value, f"{spec.label}只能填数字"
+        case FieldType.PHONE:
+            compact = value.replace(" ", "")
+            if not (_MOBILE.match(compact) or _LANDLINE.match(compact)):
+                return value, f"{spec.label}应为11位手机号或带区号的固定电话"
+            return compact, None
+        case FieldType.DATE:
+            try:
+                parsed = date.fromisoformat(value) if "-" in value else datetime.strptime(value, "%Y%m%d").date()
+            except ValueError:
+                return value, f"{spec.label}请按 年-月-日 填写，例如 2024-03-05"
+            return parsed.isoformat(), None
+        case FieldType.CHOICE if value not in spec.options:
+            return value, f"请选择{spec.label}"
+        case FieldType.ID_NUMBER:
+            try:
+                return check_id_number(value, today).value, None
+            except IdentityError as exc:
+                return value, f"{spec.label}：{exc}"
+        case FieldType.CREDIT_CODE:
+            try:
+                return check_credit_code(value).value, None
+            except IdentityError as exc:
+                return value, f"{spec.label}：{exc}"
+    return value, None
+
+
+@dataclass
+class Application:
+    """An application being filled in. Nothing is stored until :meth:`to_submission`."""
+
+    item: ServiceItem
+    applicant: Applicant
+    values: dict[str, str] = field(default_factory=dict)
+    materials: set[str] = field(default_factory=set)
+    delivery: str = ""
+    mail_address: str = ""
+
+    def __post_init__(self) -> None:
+        self.delivery = self.delivery or self.item.delivery[0]
+
+    def set_values(self, answers: dict[str, str], today: date) -> dict[str, str]:
+        """Check every form field of the item; keep the normalised answers; return errors by field key."""
+        errors: dict[str, str] = {}
+        for spec in self.item.form:
+            value, error = check_field(spec, answers.get(spec.key, ""), today)
+            self.values[spec.key] = value
+            if error:
+                errors[spec.key] = error
+        return errors
+
+    def set_delivery(self, delivery: str, mail_address: str) -> str | None:
+        """Choose how the result reaches the applicant; return an error message or None."""
+        if delivery not in self.item.delivery:
+            return "请选择取件方式"
+        self.delivery, self.mail_address = delivery, mail_address.strip()
+        if delivery == "mail" and len(self.mail_address) < 6:
+            return "选择邮寄时请填写完整的收件地址"
+        return None
+
+    def decision(self, today: date) -> tuple[bool, str] | None:
+        """The instant decision, if the item has a rule and the applicant's birth date is known."""
+        if self.item.instant is None or self.applicant.birth_date is None:
+            return None
+        return self.item.decide(self.applicant.birth_date, today)
+
+    def blocked_reason(self, today: date) -> str | None:
+        """Why this application cannot be filed here, or None."""
+        if self.item.applicant != self.applicant.kind:
+            who = "个人（身份证）" if self.item.applicant == "person" else "单位（统一社会信用代码）"
+            return f"该事项需以{who}身份办理"
+        if self.item.instant is not None and self.applicant.birth_date is None:
+            return "该事项需要读取或输入身份证号码以核验年龄"
+        decision = self.decision(today)
+        if decision is not None and not decision[0]:
+            return decision[1]
+        return None
+
+    def answers_for_display(self) -> list[tuple[str, str]]:
+        """Label and answer of each form field, phone numbers masked (the screen may be overlooked)."""
+        shown = []
+        for spec in self.item.form:
+            value = self.values.get(spec.key, "")
+            if spec.type is FieldType.PHONE and value:
+                value = mask_phone(value)
+            elif spec.type is FieldType.ID_NUMBER and value:
+                value = mask_id_number(value)
+            shown.append((spec.label, value or "（未填）"))
+        return shown
+
+    def to_submission(self, now: datetime, expected: date, estimated: bool) -> NewSubmission:
+        """The store's record: masked facts in clear for reprints, everything personal in the payload."""
+        decision = self.decision(now.date())
+        masked = {
+            "item_code": self.item.code,
+            "item_name": self.item.name,
+            "applicant": self.applicant.masked_name,
+            "number": self.applicant.masked_number,
+            "materials": sorted(self.materials),
+            "delivery": self.delivery,
+            "promised_days": self.item.promised_days,
+            "expected": expected.isoformat(),
+            "expected_is_estimate": estimated,
+            "decision": decision[1] if decision else "",
+        }
+        payload = {
+            "applicant": {
+                "kind": self.applicant.kind,
+                "name": self.applicant.name,
+                "number": self.applicant.number,
+                "source": self.applicant.source,
+                "number_verified": self.applicant.number_verified,
+                "address": self.applicant.address,
+            },
+            "item_code": self.item.code,
+            "members": list(self.item.members),
+            "values": dict(self.values),
+            "materials": sorted(self.materials),
+            "delivery": self.delivery,
+            "mail_address": self.mail_address if self.delivery == "mail" else "",
+            "instant_approved": decision[0] if decision else None,
+        }
+        return NewSubmission(str(uuid.uuid4()), self.item.code, self.item.name, now, masked, payload)

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
+
+from kiosk.catalog import FieldType
+from kiosk.session import DELIVERY_LABELS, Application
+from screens.base import KioskScreen
+from screens.review import ReviewScreen
+
+_PLACEHOLDERS = {
+    FieldType.DATE: "年-月-日，例如 2024-03-05",
+    FieldType.PHONE: "11位手机号",
+    FieldType.ID_NUMBER: "18位身份证号码",
+    FieldType.CREDIT_CODE: "18位统一社会信用代码",
+    FieldType.NUMBER: "只填数字",
+}
+
+
+class ApplyScreen(KioskScreen):
+    """The item's form, the materials checklist and how the result reaches the applicant."""
+
+    TITLE = "填写申请"
+
+    @property
+    def application(self) -> Application:
+        return self.visit.application
+
+    def compose_body(self) -> ComposeResult:
+        app = self.application
+        yield Static(f"{app.item.name}　申请人：{app.applicant.masked_name}", id="item-name")
+        with VerticalScroll(id="apply-form"):
+            if app.item.form:
+                yield Static("一、填写信息（带 * 为必填）", classes="section")
+            for spec in app.item.form:
+                yield Label(f"{spec.label}{' *' if spec.required else ''}", classes="field-label")
+                value = app.values.get(spec.key, "")
+                if spec.type is FieldType.CHOICE:
+                    yield Select(
+                        [(o, o) for o in spec.options],
+                        id=f"f-{spec.key}",
+                        prompt="请选择",
+                        value=value or Select.BLANK,
+                    )
+                else:
+                    yield Input(
+                        value,
+                        id=f"f-{spec.key}",
+                        max_length=spec.max_length,
+                        placeholder=spec.hint or _PLACEHOLDERS.get(spec.type, ""),
+                    )
+                yield Static(id=f"e-{spec.key}", classes="error")
+            if app.item.materials:
+                yield Static("二、请勾选您带来的材料（核对后交窗口或放入材料柜）", classes="section")
+                for material in app.item.materials:
+                    yield Checkbox(
+                        f"{material.name}（{material.form}，{material.reuse.label}）",
+                        material.name in app.materials,
+                        name=material.name,
+                        classes="material",
+                    )
+            yield Static("三、结果领取方式", classes="section")
+            with RadioSet(id="delivery"):
+                for option in app.item.delivery:
+                    yield RadioButton(DELIVERY_LABELS[option], option == app.delivery, name=option)
+            yield Label("邮寄地址", classes="field-label mail")
+            yield Input(app.mail_address or app.applicant.address, id="mail-address", max_length=80, classes="mail")
+            yield Static(id="e-delivery", classes="error")
+        with Horizontal(classes="actions"):
+            yield Button("返回", id="back", classes="back")
+            yield Button("下一步：核对", id="next", classes="primary")
+
+    def on_mount(self) -> None:
+        self._show_mail(self.application.delivery == "mail")
+
+    def _show_mail(self, show: bool) -> None:
+        for widget in self.query(".mail"):
+            widget.display = show
+
+    @on(RadioSet.Changed, "#delivery")
+    def delivery_changed(self, event: RadioSet.Changed) -> None:
+        self._show_mail(event.pressed.name == "mail")
+
+    @on(Button.Pressed, "#back")
+    def back(self) -> None:
+        self.dismiss()
+
+    @on(Button.Pressed, "#next")
+    def next(self) -> None:
+        app = self.application
+        answers = {}
+        for spec in app.item.form:
+            widget = self.query_one(f"#f-{spec.key}")
+            value = widget.value
+            answers[spec.key] = "" if value is Select.BLANK or value is None else str(value)
+        errors = app.set_values(answers, self.services.today())
+        for spec in app.item.form:
+            self.query_one(f"#e-{spec.key}", Static).update(f"⚠ {errors[spec.key]}" if spec.key in errors else "")
+        app.materials = {box.name for box in self.query(".material").results(Checkbox) if box.value}
+        pressed = self.query_one("#delivery", RadioSet).pressed_button
+        delivery_error = app.set_delivery(pressed.name if pressed else "", self.query_one("#mail-address", Input).value)
+        self.query_one("#e-delivery", Static).update(f"⚠ {delivery_error}" if delivery_error else "")
+        if errors or delivery_error:
+            first = next(iter(errors), None)
+            self.query_one(f"#f-{first}" if first else "#mail-address").focus()
+            self.notify("还有信息需要补充或更正，请看红色提示", severity="warning")
+            return
+        self.app.push_screen(ReviewScreen())

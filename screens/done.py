@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Static
+
+from screens.base import KioskScreen
+from screens.evaluate import EvaluateScreen
+from screens.widgets.qr_code import QrCode
+
+
+class DoneScreen(KioskScreen):
+    """The submission is saved: its serial number and QR stay on screen whatever the printer does."""
+
+    TITLE = "提交成功"
+
+    def compose_body(self) -> ComposeResult:
+        saved = self.visit.saved
+        with Horizontal(id="done"):
+            with Vertical(id="done-text"):
+                yield Static("✔ 申请已保存", id="done-title")
+                yield Static("流水号", classes="label")
+                yield Static(saved.serial, id="serial")
+                if decision := saved.masked["decision"]:
+                    yield Static(f"即时办结：{decision}", id="decision")
+                yield Static("请凭流水号查询进度、领取结果。", classes="hint")
+                yield Static("正在打印回执…", id="print-state")
+            yield QrCode(id="qr")
+        with Horizontal(classes="actions"):
+            yield Button("返回首页", id="home", classes="back")
+            yield Button("评价本次服务", id="rate", classes="primary")
+
+    def on_mount(self) -> None:
+        self.query_one(QrCode).data = self.visit.saved.serial
+        self.print_receipt()
+
+    @work(thread=True, exclusive=True, group="print", exit_on_error=False)
+    def print_receipt(self) -> None:
+        outcome = self.services.print_receipt(self.visit.saved)
+        text = "回执已打印，请取走。" if outcome.printed else f"⚠ {outcome.message}"
+        self.app.call_from_thread(self.query_one("#print-state", Static).update, text)
+
+    @on(Button.Pressed, "#rate")
+    def rate(self) -> None:
+        self.app.switch_screen(EvaluateScreen(self.visit.saved))
+
+    @on(Button.Pressed, "#home")
+    def home(self) -> None:
+        self.go_home()

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Static
+
+from kiosk.evaluation import LEVELS
+from kiosk.services import AlreadyRated, CacheError, StoredSubmission
+from screens.base import KioskScreen
+
+
+class EvaluateScreen(KioskScreen):
+    """好差评: five levels, all alike in size, colour and order, none preselected; skipping is fine."""
+
+    TITLE = "服务评价"
+
+    def __init__(self, saved: StoredSubmission) -> None:
+        super().__init__()
+        self.saved = saved
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="evaluate"):
+            yield Static(f"请为本次办理的服务评价（{self.saved.item_name}）", id="evaluate-title")
+            with Horizontal(id="levels"):
+                for level in LEVELS:
+                    yield Button(f"{level.label}\n{'★' * level.stars}", id=f"level-{level.stars}", classes="level")
+            yield Static(id="evaluate-state")
+        with Horizontal(classes="actions"):
+            yield Button("不评价，返回首页", id="skip", classes="back")
+
+    @on(Button.Pressed, ".level")
+    def rate(self, event: Button.Pressed) -> None:
+        for button in self.query(".level").results(Button):
+            button.disabled = True
+        self.save(int(event.button.id.removeprefix("level-")))
+
+    @work(thread=True, exclusive=True, group="rate", exit_on_error=False)
+    def save(self, stars: int) -> None:
+        try:
+            self.services.rate(self.saved, stars)
+        except AlreadyRated as exc:
+            self.app.call_from_thread(self._finish, str(exc))
+        except CacheError as exc:
+            self.app.call_from_thread(self._finish, f"评价未能保存：{exc}")
+        else:
+            self.app.call_from_thread(self._finish, "感谢您的评价！")
+
+    def _finish(self, text: str) -> None:
+        self.query_one("#evaluate-state", Static).update(text)
+        self.query_one("#skip", Button).label = "返回首页"
+        self.set_timer(3, self.go_home)
+
+    @on(Button.Pressed, "#skip")
+    def skip(self) -> None:
+        self.go_home()

@@ -1,0 +1,49 @@
+"""Messages the app posts to the current screen when a device or the store has news."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from kiosk.session import Applicant
+
+
+@dataclass
+class CardRead(Message):
+    """An ID card was read; ``applicant`` holds what the card says."""
+
+    applicant: Applicant
+
+
+@dataclass
+class CardLifted(Message):
+    """The card was taken off the reader."""
+
+
+@dataclass
+class ReaderStatus(Message):
+    """The reader's state changed: ``ok`` False means it cannot read; ``text`` says why."""
+
+    ok: bool
+    text: str
+
+
+@dataclass
+class ScanReceived(Message):
+    """The scanner read a code."""
+
+    code: str
+
+
+@dataclass
+class SyncStatusChanged(Message):
+    """Whether the hall is reachable and how many submissions wait on this machine."""
+
+    online: bool
+    pending: int
+
+
+@dataclass
+class EndVisit(Message):
+    """The resident is done (or walked away): wipe the visit and go back to the welcome screen."""

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Button, Static
+
+from kiosk.queue import CATEGORIES
+from kiosk.services import CacheError
+from screens.base import KioskScreen
+
+
+class QueueScreen(KioskScreen):
+    """Take a ticket for a window category."""
+
+    TITLE = "取号"
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="queue"):
+            yield Static("请选择要办理的业务类别", classes="prompt")
+            with Grid(id="categories"):
+                for category in CATEGORIES:
+                    yield Button(
+                        f"{category.letter}  {category.name}\n{category.covers}",
+                        id=f"cat-{category.letter}",
+                        classes="tile",
+                    )
+            yield Static(id="ticket")
+        with Horizontal(classes="actions"):
+            yield Button("返回", id="back", classes="back")
+
+    @on(Button.Pressed, "#categories Button")
+    def choose(self, event: Button.Pressed) -> None:
+        for button in self.query("#categories Button").results(Button):
+            button.disabled = True
+        letter = event.button.id.removeprefix("cat-")
+        self.issue(next(c for c in CATEGORIES if c.letter == letter))
+
+    @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
+    def issue(self, category) -> None:
+        try:
+            ticket, outcome = self.services.take_ticket(category)
+        except CacheError as exc:
+            self.app.call_from_thread(self._show, f"⚠ 未能取号：{exc}")
+            return
+        note = "请取走号票。" if outcome.printed else f"⚠ {outcome.message}"
+        self.app.call_from_thread(self._show, f"您的号码：{ticket.code}（{category.name}）\n{note}")
+
+    def _show(self, text: str) -> None:
+        self.query_one("#ticket", Static).update(text)
+        self.query_one("#back", Button).label = "完成，返回首页"
+
+    @on(Button.Pressed, "#back")
+    def back(self) -> None:
+        self.go_home()

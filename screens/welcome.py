@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.widgets import Button, Static
+
+from kiosk.serial import SerialNumber, SerialNumberError
+from kiosk.session import Applicant
+from screens.base import KioskScreen
+from screens.catalog import CatalogScreen
+from screens.identify import IdentifyScreen
+from screens.messages import CardRead, ScanReceived
+from screens.progress import ProgressScreen
+from screens.queue import QueueScreen
+
+
+class WelcomeScreen(KioskScreen):
+    """The first screen: five big touch targets and nothing of the last visitor."""
+
+    TITLE = "欢迎使用"
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="welcome"):
+            yield Static("您好，请选择要办理的业务", id="greeting")
+            with Grid(id="menu"):
+                yield Button("办  事\n申请办理业务", id="apply", classes="tile")
+                yield Button("取  号\n窗口排队", id="queue", classes="tile")
+                yield Button("查进度\n输入或扫描流水号", id="progress", classes="tile")
+                yield Button("办事指南\n材料、流程、时限", id="guides", classes="tile")
+                yield Button("评  价\n对办理服务打分", id="evaluate", classes="tile")
+            yield Static(
+                f"放身份证可直接开始办事 · 不会操作请找身边工作人员或拨打 {self.services.settings.station.hotline}",
+                id="welcome-hint",
+            )
+            if data_note := self.app.demo_note:
+                yield Static(data_note, id="demo-note")
+
+    @on(Button.Pressed, "#apply")
+    def start_apply(self) -> None:
+        self.app.push_screen(IdentifyScreen(), self._identified)
+
+    def _identified(self, applicant: Applicant | None) -> None:
+        if applicant is not None:
+            self.visit.applicant = applicant
+            self.app.push_screen(CatalogScreen(for_applicant=True))
+
+    @on(Button.Pressed, "#queue")
+    def take_ticket(self) -> None:
+        self.app.push_screen(QueueScreen())
+
+    @on(Button.Pressed, "#progress")
+    def check_progress(self) -> None:
+        self.app.push_screen(ProgressScreen())
+
+    @on(Button.Pressed, "#guides")
+    def browse_guides(self) -> None:
+        self.app.push_screen(CatalogScreen(for_applicant=False))
+
+    @on(Button.Pressed, "#evaluate")
+    def evaluate(self) -> None:
+        self.app.push_screen(ProgressScreen(to_evaluate=True))
+
+    def on_card_read(self, message: CardRead) -> None:
+        self.visit.applicant = message.applicant
+        self.app.push_screen(CatalogScreen(for_applicant=True))
+
+    def on_scan_received(self, message: ScanReceived) -> None:
+        try:
+            serial = SerialNumber.parse(message.code)
+        except SerialNumberError:
+            self.notify(
+                "没能识别这个码：它不是回执上的流水号。请换一张回执，或到窗口咨询。",
+                title="扫码未识别",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        self.app.push_screen(ProgressScreen(serial=str(serial)))
