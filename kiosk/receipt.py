@@ -41,7 +41,7 @@ def application_receipt(saved: StoredSubmission, station_name: str, hotline: str
     blocks += [
         Text(f"提交时间：{saved.created_at:%Y-%m-%d %H:%M}"),
         Rule(),
-        Text("凭流水号可在自助机或窗口查询进度。", align="center"),
+        Text("凭流水号可在自助机或窗口查询进度", align="center"),
         Text(f"咨询投诉热线：{hotline}", align="center"),
     ]
     return PrintDocument(name=f"receipt-{saved.serial}", blocks=tuple(blocks))

@@ -6,6 +6,7 @@ Every method here may block (SQLite fsync, printer I/O): screens call them from 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ class PrintOutcome:
     message: str = ""
 
 
-def build_services(settings: Settings) -> KioskServices:
+def build_services(settings: Settings, now: Callable[[], datetime] = datetime.now) -> KioskServices:
     """Load the catalog, open the store and the devices the settings name.
 
     Raises ``CatalogError`` or ``CacheError`` with a message a technician can act on.
@@ -40,11 +41,20 @@ def build_services(settings: Settings) -> KioskServices:
     data_dir = settings.storage.resolved_data_dir()
     catalog = load_catalog(settings.catalog.path)
     store = Store(data_dir / "kiosk.db")
-    return KioskServices(settings, catalog, store, build_devices(settings.devices, data_dir), data_dir)
+    return KioskServices(settings, catalog, store, build_devices(settings.devices, data_dir), data_dir, now)
 
 
 class KioskServices:
-    def __init__(self, settings: Settings, catalog: Catalog, store: Store, devices: Devices, data_dir: Path):
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog,
+        store: Store,
+        devices: Devices,
+        data_dir: Path,
+        now: Callable[[], datetime] = datetime.now,
+    ):
+        self.now = now
         self.settings = settings
         self.catalog = catalog
         self.store = store
@@ -52,11 +62,11 @@ class KioskServices:
         self.data_dir = data_dir
 
     def today(self) -> date:
-        return date.today()
+        return self.now().date()
 
     def submit(self, application: Application) -> StoredSubmission:
         """Commit the application durably and give it its serial number. Raises ``CacheError``."""
-        now = datetime.now()
+        now = self.now()
         expected, estimated = add_working_days(now.date(), application.item.promised_days)
         new = application.to_submission(now, expected, estimated)
         station = self.settings.station.id
@@ -77,7 +87,7 @@ class KioskServices:
 
     def take_ticket(self, category: QueueCategory) -> tuple[QueueTicket, PrintOutcome]:
         """Issue and print a queue ticket. Raises ``CacheError`` when the number cannot be stored."""
-        now = datetime.now()
+        now = self.now()
         ticket = QueueTicket(category, self.store.issue_ticket(category.letter, False, now), now)
         try:
             self.devices.printer.print_document(ticket.document(self.settings.station.name))
@@ -92,7 +102,7 @@ class KioskServices:
 
     def rate(self, saved: StoredSubmission, level: int) -> None:
         """Record the resident's rating (1-5). Raises ``AlreadyRated`` for a second rating."""
-        self.store.add_evaluation(saved.id, level, datetime.now())
+        self.store.add_evaluation(saved.id, level, self.now())
 
     def pending_count(self) -> int:
         return self.store.pending_count()

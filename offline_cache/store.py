@@ -120,7 +120,8 @@ class Store:
         try:
             yield
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite has already rolled back after some errors, a full disk among them
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
@@ -32,7 +30,7 @@ class StatusBar(Horizontal):
         self._show_badge()
 
     def _tick(self) -> None:
-        self.query_one("#clock", Static).update(f"{datetime.now():%H:%M}")
+        self.query_one("#clock", Static).update(f"{self.app.services.now():%H:%M}")
 
     def watch_title(self, title: str) -> None:
         if self.is_mounted:
