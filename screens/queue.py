@@ -47,7 +47,9 @@ class QueueScreen(KioskScreen):
         self.app.call_from_thread(self._show, f"您的号码：{ticket.code}（{category.name}）\n{note}")
 
     def _show(self, text: str) -> None:
-        self.query_one("#ticket", Static).update(text)
+        ticket = self.query_one("#ticket", Static)
+        ticket.update(text)
+        ticket.add_class("issued")
         self.query_one("#back", Button).label = "完成，返回首页"
 
     @on(Button.Pressed, "#back")

@@ -21,13 +21,21 @@ def test_past_the_holiday_table_the_date_is_a_weekend_only_estimate():
 
 def _saved(**masked) -> StoredSubmission:
     facts = {
-        "item_code": "MZ0001", "item_name": "老年人优待证办理", "applicant": "王**", "number": "5304**********0025",
-        "materials": ["居民身份证"], "delivery": "mail", "promised_days": 5, "expected": "2026-11-30",
-        "expected_is_estimate": False, "decision": "",
+        "item_code": "MZ0001",
+        "item_name": "老年人优待证办理",
+        "applicant": "王**",
+        "number": "5304**********0025",
+        "materials": ["居民身份证"],
+        "delivery": "mail",
+        "promised_days": 5,
+        "expected": "2026-11-30",
+        "expected_is_estimate": False,
+        "decision": "",
     }
     facts.update(masked)
-    return StoredSubmission("id-1", "HT01-261123-0001-M", "MZ0001", "老年人优待证办理",
-                            datetime(2026, 11, 23, 9, 30), "pending", facts)
+    return StoredSubmission(
+        "id-1", "HT01-261123-0001-M", "MZ0001", "老年人优待证办理", datetime(2026, 11, 23, 9, 30), "pending", facts
+    )
 
 
 def test_receipt_carries_serial_qr_masked_applicant_and_expected_date():

@@ -35,7 +35,10 @@ def test_kiosk_config_variable_names_the_file(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("[session]\nidle_timeout_seconds = 5\n", r"kiosk.toml: \[session\] idle_timeout_seconds: .*greater than or equal to 15"),
+        (
+            "[session]\nidle_timeout_seconds = 5\n",
+            r"kiosk.toml: \[session\] idle_timeout_seconds: .*greater than or equal to 15",
+        ),
         ("[station]\ncolour = 'red'\n", r"\[station\] colour: unknown setting"),
         ("[printer]\n", r"unknown section \[printer\]"),
         ("[station\n", "not valid TOML"),
@@ -53,7 +56,9 @@ def test_cli_exits_2_without_traceback_on_a_bad_file(tmp_path):
     path.write_text("[devices]\nprinter = 'laser'\n", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "kiosk", "--config", str(path), "catalog", "list"],
-        capture_output=True, text=True, cwd=Path(__file__).parent.parent,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parent.parent,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

@@ -1,0 +1,233 @@
+"""The resident's path, clicked through as a finger would, and the privacy wipe."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from devices.demo import SAMPLE_CARDS
+from kiosk.serial import SerialNumber
+from screens.apply import ApplyScreen
+from screens.catalog import CatalogScreen
+from screens.done import DoneScreen
+from screens.evaluate import EvaluateScreen
+from screens.guide import GuideScreen
+from screens.identify import IdentifyScreen
+from screens.progress import ProgressScreen
+from screens.review import ReviewScreen
+from screens.welcome import WelcomeScreen
+
+SIZE = (100, 35)
+WANG = SAMPLE_CARDS[0]  # 85 years old
+ZHAO = SAMPLE_CARDS[2]  # 31 years old
+
+
+def screen_text(app) -> str:
+    """Everything visible on the current screen, as text."""
+    return "\n".join(str(w.render()) for w in app.screen.query(Static))
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_resident_path_from_card_to_rating_is_stored(app, services):
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, WelcomeScreen)
+        await pilot.click("#apply")
+        assert isinstance(app.screen, IdentifyScreen)
+
+        services.devices.reader.present(WANG)
+        await settle(pilot)
+        assert isinstance(app.screen, CatalogScreen)
+        assert "王**" in screen_text(app)
+
+        await pilot.click("#search")
+        await pilot.press(*"lnryd", "enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, GuideScreen)
+        assert app.screen.item.code == "MZ0001"
+
+        await pilot.click("#start")
+        assert isinstance(app.screen, ApplyScreen)
+        await pilot.click("#f-phone")
+        await pilot.press(*"13800001234")
+        await pilot.click(".material")
+        await pilot.click("#next")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        assert "138****1234" in screen_text(app)
+        assert "即时批准" in screen_text(app)
+
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen)
+        serial = app.visit.saved.serial
+        assert serial.startswith("DEMO01-261123-0001-")
+        assert serial in screen_text(app)
+        assert "回执已打印" in screen_text(app)
+
+        await pilot.click("#rate")
+        assert isinstance(app.screen, EvaluateScreen)
+        await pilot.click("#level-3")
+        await settle(pilot)
+        assert "感谢您的评价" in screen_text(app)
+        await pilot.click("#skip")
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.visit.saved is None
+
+    saved = services.store.find_by_serial(serial)
+    assert saved.item_code == "MZ0001" and saved.state == "pending"
+    assert saved.masked["applicant"] == "王**"
+    assert services.store.payload(saved.id)["applicant"]["number"] == WANG.id_number
+    assert services.store.payload(saved.id)["values"] == {"phone": "13800001234"}
+    assert services.store.evaluation_of(saved.id) == 3
+    receipts = list(Path(services.data_dir / "receipts").glob("*.txt"))
+    assert len(receipts) == 1
+    receipt = receipts[0].read_text(encoding="utf-8")
+    assert serial in receipt and "王**" in receipt and WANG.name not in receipt
+
+
+async def test_form_errors_are_shown_next_to_the_field(app, services):
+    async with app.run_test(size=SIZE) as pilot:
+        services.devices.reader.present(WANG)
+        await settle(pilot)
+        await pilot.click("#search")
+        await pilot.press(*"mz0001", "enter", "enter")
+        await pilot.click("#start")
+        await pilot.click("#f-phone")
+        await pilot.press(*"12345")
+        await pilot.click("#next")
+        await settle(pilot)
+        assert isinstance(app.screen, ApplyScreen)
+        assert "11位手机号" in str(app.screen.query_one("#e-phone", Static).render())
+
+
+async def test_too_young_for_the_senior_card_is_told_at_once(app, services):
+    async with app.run_test(size=SIZE) as pilot:
+        services.devices.reader.present(ZHAO)
+        await settle(pilot)
+        await pilot.click("#search")
+        await pilot.press(*"lnryd", "enter", "enter")
+        await pilot.click("#start")
+        await settle(pilot)
+        assert isinstance(app.screen, GuideScreen)
+        assert any("需年满60周岁" in str(n.message) for n in app._notifications)
+
+
+async def test_typed_id_number_is_checked(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#apply")
+        await pilot.click("#mode-person")
+        await pilot.click("#person-name")
+        await pilot.press(*"张三", "enter")
+        await pilot.press(*"36042619910102009X", "enter")
+        assert isinstance(app.screen, IdentifyScreen)
+        assert "校验位不符" in str(app.screen.query_one("#person-error", Static).render())
+
+        app.screen.query_one("#person-number", Input).value = ""
+        await pilot.click("#person-number")
+        await pilot.press(*"360426199101010071", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CatalogScreen)
+        assert app.visit.applicant.masked_number == "3604**********0071"
+
+
+async def test_organisation_files_with_credit_code_and_sees_only_its_items(app):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#apply")
+        await pilot.click("#mode-organisation")
+        await pilot.click("#org-name")
+        await pilot.press(*"红塔区示例餐饮有限公司", "enter")
+        await pilot.press(*"91110000600037341L", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CatalogScreen)
+        listed = app.screen.query_one("#items").options
+        assert listed and all(app.services.catalog[o.id].applicant == "organisation" for o in listed)
+
+
+async def test_reader_fault_offers_the_typed_path(app):
+    from devices import ReaderFault
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#apply")
+        app._device_event(ReaderFault("串口无应答"))
+        await settle(pilot)
+        assert app.screen.query_one("#id-panes").current == "person"
+        assert "读卡器暂时无法读卡" in screen_text(app)
+
+
+async def test_idle_wipe_leaves_nothing_of_the_last_resident(app, services, clock):
+    async with app.run_test(size=SIZE) as pilot:
+        services.devices.reader.present(WANG)
+        await settle(pilot)
+        await pilot.click("#search")
+        await pilot.press(*"lnryd", "enter", "enter")
+        await pilot.click("#start")
+        await pilot.click("#f-phone")
+        await pilot.press(*"13800001234")
+
+        session = services.settings.session
+        clock.advance(session.idle_timeout_seconds - session.idle_warning_seconds + 1)
+        app.check_inactivity()
+        await pilot.pause()
+        assert "还在办理吗" in screen_text(app)
+
+        clock.advance(session.idle_warning_seconds)
+        app.check_inactivity()
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert len(app.screen_stack) == 1
+        assert app.visit.applicant is None and app.visit.application is None
+        text = screen_text(app)
+        assert "王" not in text and "1380000" not in text
+        assert not app._notifications
+
+        await pilot.click("#apply")  # the next person starts with empty fields
+        await pilot.click("#mode-person")
+        assert app.screen.query_one("#person-name", Input).value == ""
+
+
+async def test_a_touch_during_the_warning_keeps_the_visit(app, services, clock):
+    async with app.run_test(size=SIZE) as pilot:
+        services.devices.reader.present(WANG)
+        await settle(pilot)
+        session = services.settings.session
+        clock.advance(session.idle_timeout_seconds - 5)
+        app.check_inactivity()
+        await pilot.pause()
+        await pilot.click("#keep")
+        clock.advance(10)
+        app.check_inactivity()
+        await pilot.pause()
+        assert isinstance(app.screen, CatalogScreen)
+        assert app.visit.applicant is not None
+
+
+async def test_scanned_serial_opens_its_progress_and_garbled_scan_says_so(app, services):
+    async with app.run_test(size=SIZE) as pilot:
+        services.devices.scanner.scan("]Q1\x1b#@!~")
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert any("没能识别" in str(n.message) for n in app._notifications)
+
+        services.devices.scanner.scan(str(SerialNumber.issue("DEMO01", date(2026, 11, 23), 1)))
+        await settle(pilot)
+        assert isinstance(app.screen, ProgressScreen)
+        assert "本机没有这个流水号的记录" in screen_text(app)
+
+
+async def test_no_command_palette_and_no_quit_key_for_residents(services, clock):
+    from kiosk.app import make_app
+
+    app = make_app(services, demo=False, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q", "ctrl+c", "ctrl+p")
+        await pilot.pause()
+        assert app.is_running
+        assert isinstance(app.screen, WelcomeScreen)

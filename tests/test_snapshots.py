@@ -1,0 +1,94 @@
+"""One SVG snapshot per main screen at the kiosk's documented size, 100 x 35.
+
+Review a changed snapshot in snapshot_report.html before accepting it with --snapshot-update.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from devices.demo import SAMPLE_CARDS
+from kiosk.app import make_app
+
+SIZE = (100, 35)
+
+
+@pytest.fixture
+def kiosk(services, clock):
+    return make_app(services, demo=False, clock=clock)
+
+
+async def _settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _to_guide(pilot) -> None:
+    pilot.app.services.devices.reader.present(SAMPLE_CARDS[0])
+    await _settle(pilot)
+    await pilot.click("#search")
+    await pilot.press(*"lnryd", "enter", "enter")
+    await _settle(pilot)
+
+
+async def _to_review(pilot) -> None:
+    await _to_guide(pilot)
+    await pilot.click("#start")
+    await pilot.click("#f-phone")
+    await pilot.press(*"13800001234")
+    await pilot.click(".material")
+    await pilot.click("#next")
+    await _settle(pilot)
+
+
+async def _to_done(pilot) -> None:
+    await _to_review(pilot)
+    await pilot.click("#confirm")
+    await _settle(pilot)
+
+
+async def _to_evaluate(pilot) -> None:
+    await _to_done(pilot)
+    await pilot.click("#rate")
+    await _settle(pilot)
+
+
+async def _to_identify(pilot) -> None:
+    await _settle(pilot)
+    await pilot.click("#apply")
+    await pilot.click("#mode-person")
+
+
+async def _to_catalog(pilot) -> None:
+    pilot.app.services.devices.reader.present(SAMPLE_CARDS[1])
+    await _settle(pilot)
+    await pilot.click("#search")
+    await pilot.press(*"hk")
+    await _settle(pilot)
+
+
+async def _to_apply(pilot) -> None:
+    await _to_guide(pilot)
+    await pilot.click("#start")
+    await _settle(pilot)
+
+
+async def _to_queue(pilot) -> None:
+    await _settle(pilot)
+    await pilot.click("#queue")
+    await pilot.click("#cat-B")
+    await _settle(pilot)
+
+
+async def _idle(pilot) -> None:
+    await _settle(pilot)
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [_idle, _to_identify, _to_catalog, _to_guide, _to_apply, _to_review, _to_done, _to_evaluate, _to_queue],
+    ids=lambda f: f.__name__.removeprefix("_to_").removeprefix("_"),
+)
+def test_screen(snap_compare, kiosk, steps):
+    assert snap_compare(kiosk, terminal_size=SIZE, run_before=steps)
