@@ -91,4 +91,12 @@ async def _idle(pilot) -> None:
     ids=lambda f: f.__name__.removeprefix("_to_").removeprefix("_"),
 )
 def test_screen(snap_compare, kiosk, steps):
-    assert snap_compare(kiosk, terminal_size=SIZE, run_before=steps)
+    async def run_before(pilot) -> None:
+        await steps(pilot)
+        await _settle(pilot)
+        for _ in range(40):  # a pressed button flashes for 0.2 s; take the picture after it
+            if not pilot.app.screen.query(".-active"):
+                break
+            await pilot.pause(0.05)
+
+    assert snap_compare(kiosk, terminal_size=SIZE, run_before=run_before)
