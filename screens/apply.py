@@ -74,6 +74,8 @@ class ApplyScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self._show_mail(self.application.delivery == "mail")
+        if fields := self.query("#apply-form Input, #apply-form Select"):
+            fields.first().focus()
 
     def _show_mail(self, show: bool) -> None:
         for widget in self.query(".mail"):
