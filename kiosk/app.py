@@ -18,7 +18,7 @@ from kiosk.services import KioskServices
 from kiosk.session import Applicant, Visit
 from screens.demo_help import DemoHelp
 from screens.idle_warning import IdleWarning
-from screens.messages import CardLifted, CardRead, EndVisit, ReaderStatus, ScanReceived, SyncStatusChanged
+from screens.messages import CardRead, EndVisit, ReaderStatus, ScanReceived, SyncStatusChanged
 from screens.welcome import WelcomeScreen
 
 STYLESHEET = Path(__file__).parent.parent / "screens" / "kiosk.tcss"
@@ -75,7 +75,7 @@ class KioskApp(App, inherit_bindings=False):
             case CardPlaced(card):
                 self.post_message(_ToScreen(CardRead(Applicant.from_card(card))))
             case CardRemoved():
-                self.post_message(_ToScreen(CardLifted()))
+                pass  # lifting the card does not end the visit: the resident may still be filling in the form
             case ReaderConnected(description):
                 self.post_message(_ToScreen(ReaderStatus(True, f"读卡器已就绪：{description}")))
             case ReaderFault(reason):

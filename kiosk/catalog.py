@@ -255,9 +255,6 @@ class Catalog:
     def __getitem__(self, code: str) -> ServiceItem:
         return self._items[code]
 
-    def get(self, code: str) -> ServiceItem | None:
-        return self._items.get(code.upper())
-
     @property
     def departments(self) -> list[str]:
         return sorted({item.department for item in self._items.values()}, key=_pinyin_sort_key)

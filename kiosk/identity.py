@@ -32,10 +32,6 @@ class IdNumber:
     birth_date: date
     sex: str  # 男 or 女
 
-    @property
-    def division(self) -> str:
-        return self.value[:6]
-
     def age_on(self, day: date) -> int:
         return age_on(self.birth_date, day)
 
@@ -78,10 +74,6 @@ class CreditCode:
 
     value: str
     verified: bool
-
-    @property
-    def division(self) -> str:
-        return self.value[2:8]
 
 
 def credit_check_character(first17: str) -> str:

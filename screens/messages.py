@@ -17,11 +17,6 @@ class CardRead(Message):
 
 
 @dataclass
-class CardLifted(Message):
-    """The card was taken off the reader."""
-
-
-@dataclass
 class ReaderStatus(Message):
     """The reader's state changed: ``ok`` False means it cannot read; ``text`` says why."""
 

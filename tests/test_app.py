@@ -35,6 +35,16 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def start_application(pilot, card, query: str) -> None:
+    """Place ``card``, search ``query``, open the first result and press 我要办理."""
+    pilot.app.services.devices.reader.present(card)
+    await settle(pilot)
+    await pilot.click("#search")
+    await pilot.press(*query, "enter", "enter")
+    await pilot.click("#start")
+    await settle(pilot)
+
+
 async def test_resident_path_from_card_to_rating_is_stored(app, services):
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, WelcomeScreen)
@@ -95,11 +105,7 @@ async def test_resident_path_from_card_to_rating_is_stored(app, services):
 
 async def test_form_errors_are_shown_next_to_the_field(app, services):
     async with app.run_test(size=SIZE) as pilot:
-        services.devices.reader.present(WANG)
-        await settle(pilot)
-        await pilot.click("#search")
-        await pilot.press(*"mz0001", "enter", "enter")
-        await pilot.click("#start")
+        await start_application(pilot, WANG, "mz0001")
         await pilot.click("#f-phone")
         await pilot.press(*"12345")
         await pilot.click("#next")
@@ -110,12 +116,7 @@ async def test_form_errors_are_shown_next_to_the_field(app, services):
 
 async def test_too_young_for_the_senior_card_is_told_at_once(app, services):
     async with app.run_test(size=SIZE) as pilot:
-        services.devices.reader.present(ZHAO)
-        await settle(pilot)
-        await pilot.click("#search")
-        await pilot.press(*"lnryd", "enter", "enter")
-        await pilot.click("#start")
-        await settle(pilot)
+        await start_application(pilot, ZHAO, "lnryd")
         assert isinstance(app.screen, GuideScreen)
         assert any("需年满60周岁" in str(n.message) for n in app._notifications)
 
@@ -164,11 +165,7 @@ async def test_reader_fault_offers_the_typed_path(app):
 
 async def test_idle_wipe_leaves_nothing_of_the_last_resident(app, services, clock):
     async with app.run_test(size=SIZE) as pilot:
-        services.devices.reader.present(WANG)
-        await settle(pilot)
-        await pilot.click("#search")
-        await pilot.press(*"lnryd", "enter", "enter")
-        await pilot.click("#start")
+        await start_application(pilot, WANG, "lnryd")
         await pilot.click("#f-phone")
         await pilot.press(*"13800001234")
 

@@ -9,14 +9,13 @@ from textual.widgets import Static
 class StatusBar(Horizontal):
     """Top bar: where you are, the hall connection (in words, never colour alone) and the time."""
 
-    title: reactive[str] = reactive("")
     online: reactive[bool] = reactive(False)
     pending: reactive[int] = reactive(0)
 
     def __init__(self, station: str, title: str) -> None:
         super().__init__()
         self.station = station
-        self.set_reactive(StatusBar.title, title)
+        self.title = title
 
     def compose(self) -> ComposeResult:
         yield Static(self.station, id="station")
@@ -31,10 +30,6 @@ class StatusBar(Horizontal):
 
     def _tick(self) -> None:
         self.query_one("#clock", Static).update(f"{self.app.services.now():%H:%M}")
-
-    def watch_title(self, title: str) -> None:
-        if self.is_mounted:
-            self.query_one("#screen-title", Static).update(title)
 
     def watch_online(self) -> None:
         if self.is_mounted:
