@@ -69,8 +69,13 @@ class CatalogSettings(_Section):
 class DeviceSettings(_Section):
     """Which back-end drives each device."""
 
-    card_reader: Literal["demo"] = "demo"
-    """ID-card reader back-end. ``demo``: sample cards placed with the demo keys."""
+    card_reader: Literal["serial", "simulator"] = "serial"
+    """ID-card reader back-end. ``serial``: a reader on ``card_reader_port``. ``simulator``: a simulated reader
+    on a pseudo-terminal, driven through the same driver (the demo places its sample cards there)."""
+    card_reader_port: str = Field(default="/dev/ttyUSB0", min_length=1)
+    """Serial port of the ID-card reader (``kiosk devices ports`` lists them)."""
+    card_reader_baud: int = Field(default=115200, ge=1200, le=921600)
+    """Baud rate of the ID-card reader; second-generation readers use 115200 unless reconfigured."""
     printer: Literal["demo"] = "demo"
     """Receipt printer back-end. ``demo``: each receipt is written as a text file under data_dir/receipts."""
     scanner: Literal["demo"] = "demo"

@@ -3,6 +3,7 @@
 from devices.base import (
     CardPlaced,
     CardReader,
+    CardReadFailed,
     CardRemoved,
     DeviceError,
     DeviceEvent,
@@ -17,6 +18,7 @@ from devices.base import (
 
 __all__ = [
     "CardPlaced",
+    "CardReadFailed",
     "CardReader",
     "CardRemoved",
     "DeviceError",

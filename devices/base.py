@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 from devices.document import PrintDocument
 
@@ -22,11 +23,16 @@ class PrinterError(DeviceError):
     """The receipt did not print (paper out, offline, cable). The submission is safe regardless."""
 
 
+CardType = Literal["resident", "hmt_permit", "foreign_old", "foreign_2023"]
+
+
 @dataclass(frozen=True, slots=True)
 class IdentityCard:
     """What a second-generation ID card holds. ``valid_to`` is None for a long-term (长期) card.
 
-    The photo stays in memory for the session only and is never written anywhere.
+    ``card_type``: resident card, Hong Kong / Macao / Taiwan residence permit (with ``pass_number`` and
+    ``issue_count``), or foreign permanent resident card, old or 2023 (with ``english_name`` and
+    ``nationality``). The raw WLT photo stays in memory for the session only and is never written anywhere.
     """
 
     name: str
@@ -38,7 +44,11 @@ class IdentityCard:
     issuer: str
     valid_from: date
     valid_to: date | None
-    card_type: str = "resident"
+    card_type: CardType = "resident"
+    pass_number: str = ""
+    issue_count: str = ""
+    english_name: str = ""
+    nationality: str = ""
     photo: bytes = field(default=b"", repr=False)
 
 
@@ -54,6 +64,13 @@ class CardPlaced:
     """A card was placed and read."""
 
     card: IdentityCard
+
+
+@dataclass(frozen=True, slots=True)
+class CardReadFailed:
+    """A card was found but could not be read or is not genuine; ``reason`` is for the resident."""
+
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +92,12 @@ class ScanReceived:
     code: str
 
 
-DeviceEvent = ReaderConnected | CardPlaced | CardRemoved | ReaderFault | ScanReceived
+DeviceEvent = ReaderConnected | CardPlaced | CardReadFailed | CardRemoved | ReaderFault | ScanReceived
 EventCallback = Callable[[DeviceEvent], None]
 
 
 class CardReader(ABC):
-    """An ID-card reader. Emits ReaderConnected, CardPlaced, CardRemoved and ReaderFault."""
+    """An ID-card reader. Emits ReaderConnected, CardPlaced, CardReadFailed, CardRemoved and ReaderFault."""
 
     @abstractmethod
     def start(self, on_event: EventCallback) -> None: ...

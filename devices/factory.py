@@ -7,7 +7,9 @@ from pathlib import Path
 
 from config.settings import DeviceSettings
 from devices.base import CardReader, ReceiptPrinter, Scanner
-from devices.demo import DemoCardReader, DemoScanner, TextFilePrinter
+from devices.demo import DemoScanner, TextFilePrinter
+from devices.idcard.reader import SerialCardReader
+from devices.idcard.simulator import CardReaderSimulator
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,15 +17,24 @@ class Devices:
     reader: CardReader
     printer: ReceiptPrinter
     scanner: Scanner
+    card_simulator: CardReaderSimulator | None = None
+    """The simulated reader behind ``reader`` when the settings ask for one; the demo keys place cards on it."""
+
+    def close(self) -> None:
+        self.reader.stop()
+        self.scanner.stop()
+        if self.card_simulator is not None:
+            self.card_simulator.stop()
 
 
 def build_devices(settings: DeviceSettings, data_dir: Path) -> Devices:
     """The back-ends named in ``settings``; the demo printer writes into ``data_dir/receipts``."""
-    readers = {"demo": DemoCardReader}
+    simulator = None
+    if settings.card_reader == "simulator":
+        simulator = CardReaderSimulator().start()
+        reader = SerialCardReader(simulator.port, settings.card_reader_baud)
+    else:
+        reader = SerialCardReader(settings.card_reader_port, settings.card_reader_baud)
     printers = {"demo": lambda: TextFilePrinter(data_dir / "receipts")}
     scanners = {"demo": DemoScanner}
-    return Devices(
-        reader=readers[settings.card_reader](),
-        printer=printers[settings.printer](),
-        scanner=scanners[settings.scanner](),
-    )
+    return Devices(reader, printers[settings.printer](), scanners[settings.scanner](), simulator)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,17 +11,19 @@ from textual import events, work
 from textual.app import App
 from textual.message import Message
 
-from devices import CardPlaced, CardRemoved, DeviceEvent, ReaderConnected, ReaderFault
+from devices import CardPlaced, CardReadFailed, CardRemoved, DeviceEvent, ReaderConnected, ReaderFault
 from devices import ScanReceived as DeviceScan
-from devices.demo import SAMPLE_CARDS, DemoCardReader, DemoScanner
+from devices.demo import DemoScanner
+from devices.samples import DEMO_CARDS
 from kiosk.identity import age_on
 from kiosk.services import KioskServices
 from kiosk.session import Applicant, Visit
 from screens.demo_help import DemoHelp
 from screens.idle_warning import IdleWarning
-from screens.messages import CardRead, EndVisit, ReaderStatus, ScanReceived, SyncStatusChanged
+from screens.messages import CardRead, CardUnreadable, EndVisit, ReaderStatus, ScanReceived, SyncStatusChanged
 from screens.welcome import WelcomeScreen
 
+log = logging.getLogger(__name__)
 STYLESHEET = Path(__file__).parent.parent / "screens" / "kiosk.tcss"
 
 
@@ -45,7 +48,7 @@ class KioskApp(App, inherit_bindings=False):
         self.demo = demo
         self.visit = Visit()
         self.sync_status = SyncStatusChanged(online=False, pending=0)
-        self.reader_state = "正在连接读卡器…"
+        self.reader_state = ReaderStatus(False, "正在连接读卡器…", "starting")
         self.demo_note = f"演示模式 · 数据和回执保存在 {services.data_dir} · 按 F1 查看演示按键" if demo else ""
         self.clock = clock
         self._last_activity = clock()
@@ -64,8 +67,7 @@ class KioskApp(App, inherit_bindings=False):
                 self.bind(key, action, show=False)
 
     def on_unmount(self) -> None:
-        self.services.devices.reader.stop()
-        self.services.devices.scanner.stop()
+        self.services.devices.close()
 
     # Devices → screens -----------------------------------------------------------------------------------
 
@@ -74,21 +76,25 @@ class KioskApp(App, inherit_bindings=False):
         match event:
             case CardPlaced(card):
                 self.post_message(_ToScreen(CardRead(Applicant.from_card(card))))
+            case CardReadFailed(reason):
+                self.post_message(
+                    _ToScreen(CardUnreadable(f"没能读取这张卡：{reason}。请把卡平放重试，或手动输入号码。"))
+                )
             case CardRemoved():
                 pass  # lifting the card does not end the visit: the resident may still be filling in the form
             case ReaderConnected(description):
-                self.post_message(_ToScreen(ReaderStatus(True, f"读卡器已就绪：{description}")))
+                log.info("card reader connected: %s", description)
+                self.post_message(_ToScreen(ReaderStatus(True, "读卡器已就绪", description)))
             case ReaderFault(reason):
-                self.post_message(
-                    _ToScreen(ReaderStatus(False, f"读卡器暂时无法读卡（{reason}），请手动输入身份证号码"))
-                )
+                log.warning("card reader fault: %s", reason)
+                self.post_message(_ToScreen(ReaderStatus(False, "读卡器暂时无法读卡，请手动输入身份证号码", reason)))
             case DeviceScan(code):
                 self.post_message(_ToScreen(ScanReceived(code)))
 
     def on__to_screen(self, message: _ToScreen) -> None:
         inner = message.inner
         if isinstance(inner, ReaderStatus):
-            self.reader_state = inner.text
+            self.reader_state = inner
         if isinstance(inner, CardRead | ScanReceived):
             self._last_activity = self.clock()
         self.screen.post_message(inner)
@@ -143,10 +149,10 @@ class KioskApp(App, inherit_bindings=False):
     def _demo_keys(self) -> list[tuple[str, str, str]]:
         today = self.services.today()
         keys = [("f1", "demo_help", "显示本帮助")]
-        for n, card in enumerate(SAMPLE_CARDS):
+        for n, card in enumerate(DEMO_CARDS):
             age = age_on(card.birth_date, today)
             keys.append((f"f{n + 2}", f"demo_card({n})", f"放上样例身份证：{card.name}（{age}岁）"))
-        n = len(SAMPLE_CARDS) + 2
+        n = len(DEMO_CARDS) + 2
         keys += [
             (f"f{n}", "demo_lift", "拿走身份证"),
             (f"f{n + 1}", "demo_scan", "扫描最近一张回执的二维码"),
@@ -161,14 +167,12 @@ class KioskApp(App, inherit_bindings=False):
             self.push_screen(DemoHelp(keys, f"数据和回执文件夹：{self.services.data_dir}"))
 
     def action_demo_card(self, index: int) -> None:
-        reader = self.services.devices.reader
-        if isinstance(reader, DemoCardReader):
-            reader.present(SAMPLE_CARDS[index])
+        if simulator := self.services.devices.card_simulator:
+            simulator.present(DEMO_CARDS[index])
 
     def action_demo_lift(self) -> None:
-        reader = self.services.devices.reader
-        if isinstance(reader, DemoCardReader):
-            reader.lift()
+        if simulator := self.services.devices.card_simulator:
+            simulator.lift()
 
     def action_demo_scan(self) -> None:
         scanner = self.services.devices.scanner

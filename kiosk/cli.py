@@ -5,8 +5,12 @@
     kiosk catalog list [--json]      list every service item
     kiosk catalog search QUERY       search by Chinese text, pinyin initials or item code
     kiosk catalog validate PATH      check a catalog folder or file and report every problem
+    kiosk devices ports [--json]     list this machine's serial ports
+    kiosk devices read-card --port PORT [--baud B] [--timeout S] [--json] [--unmasked]
+                                     wait for an ID card on the reader and print what it holds
 
-Exit codes: 0 done, 1 nothing found, 2 bad settings, data or arguments.
+Exit codes: 0 done, 1 nothing found (no match, no card before the timeout), 2 bad settings, data, arguments
+or a device error.
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import queue
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from config.settings import Settings, SettingsError, StorageSettings, load_settings
+from devices import IdentityCard
 from kiosk.catalog import CatalogError, ServiceItem, load_catalog
+from kiosk.identity import mask_id_number, mask_name
 from offline_cache import CacheError
 
 
@@ -60,6 +68,18 @@ def _parser() -> argparse.ArgumentParser:
     validate = catalog_commands.add_parser("validate", help="check a catalog folder or file")
     validate.add_argument("path", type=Path)
     validate.set_defaults(handler=_catalog_validate)
+    devices = commands.add_parser("devices", help="find and test the attached hardware")
+    device_commands = devices.add_subparsers(dest="device_command", required=True)
+    ports = device_commands.add_parser("ports", help="list serial ports: device, description, VID:PID")
+    ports.add_argument("--json", action="store_true")
+    ports.set_defaults(handler=_devices_ports)
+    read_card = device_commands.add_parser("read-card", help="wait for an ID card and print the record")
+    read_card.add_argument("--port", required=True, help="serial port of the reader, e.g. /dev/ttyUSB0")
+    read_card.add_argument("--baud", type=int, default=115200)
+    read_card.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a card (default 30)")
+    read_card.add_argument("--json", action="store_true")
+    read_card.add_argument("--unmasked", action="store_true", help="print names and numbers in full")
+    read_card.set_defaults(handler=_devices_read_card)
     return parser
 
 
@@ -69,7 +89,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
-    settings = Settings().model_copy(update={"storage": StorageSettings(data_dir=data_dir)})
+    defaults = Settings()
+    settings = defaults.model_copy(
+        update={
+            "storage": StorageSettings(data_dir=data_dir),
+            "devices": defaults.devices.model_copy(update={"card_reader": "simulator"}),
+        }
+    )
     return _start(settings, demo=True)
 
 
@@ -114,3 +140,87 @@ def _catalog_validate(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.path)
     print(f"{args.path}: {len(catalog)} items from {len(catalog.departments)} departments, all valid")
     return 0
+
+
+def _devices_ports(args: argparse.Namespace) -> int:
+    from serial.tools import list_ports
+
+    found = [
+        {
+            "device": port.device,
+            "description": port.description,
+            "vid_pid": f"{port.vid:04X}:{port.pid:04X}" if port.vid is not None else "",
+        }
+        for port in sorted(list_ports.comports(), key=lambda p: p.device)
+    ]
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False, indent=2))
+    elif not found:
+        print("没有找到串口。USB 读卡器请检查连线，并用 dmesg 查看是否识别。", file=sys.stderr)
+    for port in [] if args.json else found:
+        print(f"{port['device']:<16} {port['vid_pid'] or '-':<10} {port['description']}")
+    return 0 if found else 1
+
+
+def _devices_read_card(args: argparse.Namespace) -> int:
+    from devices import CardPlaced, CardReadFailed, ReaderConnected, ReaderFault
+    from devices.idcard.reader import SerialCardReader
+
+    events: queue.Queue = queue.Queue()
+    reader = SerialCardReader(args.port, args.baud, poll_interval=0.1)
+    reader.start(events.put)
+    deadline = time.monotonic() + args.timeout
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                event = events.get(timeout=left)
+            except queue.Empty:
+                break
+            match event:
+                case ReaderConnected():
+                    if not args.json:
+                        print(f"读卡器已连接（{args.port}），请放卡…", file=sys.stderr)
+                case ReaderFault(reason):
+                    print(f"kiosk: {reason}", file=sys.stderr)
+                    return 2
+                case CardReadFailed(reason):
+                    print(f"kiosk: 读卡失败：{reason}", file=sys.stderr)
+                    return 2
+                case CardPlaced(card):
+                    _print_card(card_record(card, masked=not args.unmasked), args.json)
+                    return 0
+    finally:
+        reader.stop()
+    print(f"kiosk: {args.timeout:g} 秒内没有读到卡", file=sys.stderr)
+    return 1
+
+
+def card_record(card: IdentityCard, masked: bool) -> dict[str, str]:
+    """The card as the technician CLI prints it; masked for screen and paper unless asked otherwise."""
+    record = {
+        "type": card.card_type,
+        "name": mask_name(card.name) if masked else card.name,
+        "sex": card.sex,
+        "ethnicity": card.ethnicity,
+        "birth_date": f"{card.birth_date:%Y}-**-**" if masked else card.birth_date.isoformat(),
+        "address": (card.address[:6] + "****" if card.address else "") if masked else card.address,
+        "id_number": mask_id_number(card.id_number) if masked else card.id_number,
+        "issuer": card.issuer,
+        "valid_from": card.valid_from.isoformat(),
+        "valid_to": card.valid_to.isoformat() if card.valid_to else "长期",
+    }
+    if card.card_type == "hmt_permit":
+        record["pass_number"] = mask_id_number(card.pass_number) if masked else card.pass_number
+        record["issue_count"] = card.issue_count
+    if card.card_type in ("foreign_old", "foreign_2023"):
+        record["english_name"] = mask_name(card.english_name) if masked else card.english_name
+        record["nationality"] = card.nationality
+    return record
+
+
+def _print_card(record: dict[str, str], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        for key, value in record.items():
+            print(f"{key:<12} {value}")

@@ -8,7 +8,7 @@ from textual.widgets import Button, ContentSwitcher, Input, Label, Static
 from kiosk.identity import IdentityError
 from kiosk.session import Applicant
 from screens.base import KioskScreen
-from screens.messages import CardRead, ReaderStatus
+from screens.messages import CardRead, CardUnreadable, ReaderStatus
 
 
 class IdentifyScreen(KioskScreen):
@@ -30,7 +30,7 @@ class IdentifyScreen(KioskScreen):
                 with Vertical(id="card", classes="pane"):
                     yield Static("请将身份证平放在下方读卡区", classes="prompt")
                     yield Static("▭  读卡区  ▭", id="card-slot")
-                    yield Static(self.app.reader_state, id="reader-state")
+                    yield Static(self.app.reader_state.text, id="reader-state")
                 with Vertical(id="person", classes="pane"):
                     yield Label("姓名")
                     yield Input(id="person-name", max_length=30, placeholder="与身份证一致")
@@ -66,6 +66,9 @@ class IdentifyScreen(KioskScreen):
         message.stop()
         self.notify(f"已读取：{message.applicant.masked_name}", timeout=3)
         self.dismiss(message.applicant)
+
+    def on_card_unreadable(self, message: CardUnreadable) -> None:
+        self.query_one("#reader-state", Static).update(f"⚠ {message.text}")
 
     def on_reader_status(self, message: ReaderStatus) -> None:
         self.query_one("#reader-state", Static).update(message.text)

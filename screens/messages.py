@@ -17,11 +17,19 @@ class CardRead(Message):
 
 
 @dataclass
+class CardUnreadable(Message):
+    """A card was placed but could not be read; ``text`` tells the resident what to do."""
+
+    text: str
+
+
+@dataclass
 class ReaderStatus(Message):
-    """The reader's state changed: ``ok`` False means it cannot read; ``text`` says why."""
+    """The reader's state changed: ``text`` is for the resident, ``detail`` for the technician."""
 
     ok: bool
     text: str
+    detail: str
 
 
 @dataclass

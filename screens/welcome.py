@@ -10,7 +10,7 @@ from kiosk.session import Applicant
 from screens.base import KioskScreen
 from screens.catalog import CatalogScreen
 from screens.identify import IdentifyScreen
-from screens.messages import CardRead, ScanReceived
+from screens.messages import CardRead, CardUnreadable, ScanReceived
 from screens.progress import ProgressScreen
 from screens.queue import QueueScreen
 
@@ -64,6 +64,9 @@ class WelcomeScreen(KioskScreen):
     def on_card_read(self, message: CardRead) -> None:
         self.visit.applicant = message.applicant
         self.app.push_screen(CatalogScreen(for_applicant=True))
+
+    def on_card_unreadable(self, message: CardUnreadable) -> None:
+        self.notify(message.text, title="读卡失败", severity="warning", timeout=10)
 
     def on_scan_received(self, message: ScanReceived) -> None:
         try:

@@ -27,13 +27,20 @@ class FakeClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings().model_copy(update={"storage": StorageSettings(data_dir=tmp_path / "data")})
+    defaults = Settings()
+    return defaults.model_copy(
+        update={
+            "storage": StorageSettings(data_dir=tmp_path / "data"),
+            "devices": defaults.devices.model_copy(update={"card_reader": "simulator"}),
+        }
+    )
 
 
 @pytest.fixture
 def services(settings: Settings):
     services = build_services(settings, now=lambda: FIXED_NOW)
     yield services
+    services.devices.close()
     services.store.close()
 
 
@@ -45,3 +52,19 @@ def clock() -> FakeClock:
 @pytest.fixture
 def app(services: KioskServices, clock: FakeClock) -> KioskApp:
     return make_app(services, demo=True, clock=clock)
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
+    """Let the app run until ``condition()`` holds: device threads answer in their own time."""
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {condition}")
+
+
+async def place_card(pilot, card) -> None:
+    """Put ``card`` on the simulated reader and wait until the app has read it."""
+    pilot.app.services.devices.card_simulator.present(card)
+    await wait_until(pilot, lambda: pilot.app.visit.applicant is not None)

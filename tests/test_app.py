@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
-from devices.demo import SAMPLE_CARDS
+from devices.samples import DEMO_CARDS as SAMPLE_CARDS
 from kiosk.serial import SerialNumber
 from screens.apply import ApplyScreen
 from screens.catalog import CatalogScreen
@@ -18,6 +18,7 @@ from screens.identify import IdentifyScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from screens.welcome import WelcomeScreen
+from tests.conftest import place_card
 
 SIZE = (100, 35)
 WANG = SAMPLE_CARDS[0]  # 85 years old
@@ -37,8 +38,7 @@ async def settle(pilot) -> None:
 
 async def start_application(pilot, card, query: str) -> None:
     """Place ``card``, search ``query``, open the first result and press 我要办理."""
-    pilot.app.services.devices.reader.present(card)
-    await settle(pilot)
+    await place_card(pilot, card)
     await pilot.click("#search")
     await pilot.press(*query, "enter", "enter")
     await pilot.click("#start")
@@ -51,10 +51,10 @@ async def test_resident_path_from_card_to_rating_is_stored(app, services):
         await pilot.click("#apply")
         assert isinstance(app.screen, IdentifyScreen)
 
-        services.devices.reader.present(WANG)
-        await settle(pilot)
+        await place_card(pilot, WANG)  # over the pseudo-terminal, through the real driver
         assert isinstance(app.screen, CatalogScreen)
         assert "王**" in screen_text(app)
+        assert any("已读取：王**" in str(n.message) for n in app._notifications)
 
         await pilot.click("#search")
         await pilot.press(*"lnryd", "enter", "enter")
@@ -192,8 +192,7 @@ async def test_idle_wipe_leaves_nothing_of_the_last_resident(app, services, cloc
 
 async def test_a_touch_during_the_warning_keeps_the_visit(app, services, clock):
     async with app.run_test(size=SIZE) as pilot:
-        services.devices.reader.present(WANG)
-        await settle(pilot)
+        await place_card(pilot, WANG)
         session = services.settings.session
         clock.advance(session.idle_timeout_seconds - 5)
         app.check_inactivity()

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from devices.demo import SAMPLE_CARDS
+from devices.samples import DEMO_CARDS as SAMPLE_CARDS
 from kiosk.app import make_app
+from tests.conftest import place_card
 
 SIZE = (100, 35)
 
@@ -25,8 +26,7 @@ async def _settle(pilot) -> None:
 
 
 async def _to_guide(pilot) -> None:
-    pilot.app.services.devices.reader.present(SAMPLE_CARDS[0])
-    await _settle(pilot)
+    await place_card(pilot, SAMPLE_CARDS[0])
     await pilot.click("#search")
     await pilot.press(*"lnryd", "enter", "enter")
     await _settle(pilot)
@@ -61,8 +61,7 @@ async def _to_identify(pilot) -> None:
 
 
 async def _to_catalog(pilot) -> None:
-    pilot.app.services.devices.reader.present(SAMPLE_CARDS[1])
-    await _settle(pilot)
+    await place_card(pilot, SAMPLE_CARDS[1])
     await pilot.click("#search")
     await pilot.press(*"hk")
     await _settle(pilot)

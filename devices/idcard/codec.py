@@ -1,0 +1,177 @@
+"""Frames of the second-generation ID-card reader's SAM protocol (GA 467 family), as pure functions.
+
+A frame is ``AA AA AA 96 69``, a big-endian length, the body, and an XOR check over the length and body::
+
+    >>> request(FIND_CARD).hex(" ")
+    'aa aa aa 96 69 00 03 20 01 22'
+
+Requests carry ``CMD Para Data``; responses carry ``SW1 SW2 SW3 Data`` where SW3 is the status.
+:class:`FrameDecoder` takes bytes as they arrive, skips garbage up to the next preamble, and drops any frame
+whose check fails; it never raises on input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+PREAMBLE = bytes.fromhex("AAAAAA9669")
+HEADER_LEN = len(PREAMBLE) + 2
+MAX_BODY = 0x2000  # far above the largest response (text + photo + fingerprint); a bigger length is garbage
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    cmd: int
+    para: int
+    data: bytes = b""
+
+
+RESET_SAM = Command(0x10, 0xFF)
+SAM_STATUS = Command(0x11, 0xFF)
+READ_SAM_ID = Command(0x12, 0xFF)
+FIND_CARD = Command(0x20, 0x01)
+SELECT_CARD = Command(0x20, 0x02)
+READ_TEXT_PHOTO = Command(0x30, 0x01)
+READ_ADDITIONAL_ADDRESS = Command(0x30, 0x03)
+READ_TEXT_PHOTO_FINGERPRINT = Command(0x30, 0x10)
+SET_MAX_RF_BYTES = Command(0x61, 0xFF, b"\x50")
+
+
+class Status(IntEnum):
+    """SW3, the status byte of a response."""
+
+    SUCCESS = 0x90
+    FIND_OK = 0x9F
+    NO_CARD = 0x80
+    SELECT_FAILED = 0x81
+    READ_FAILED = 0x41
+    UNKNOWN_CARD = 0x40
+    BAD_CHECKSUM = 0x10
+    BAD_LENGTH = 0x11
+    BAD_PARAMETER = 0x21
+    NOT_ALLOWED = 0x23
+    UNKNOWN_ERROR = 0x24
+    AUTH_CARD = 0x31
+    AUTH_SAM = 0x32
+    VERIFY_FAILED = 0x33
+    RANDOM_FAILED = 0x47
+    SAM_SELF_TEST = 0x60
+    SAM_NOT_AUTHORISED = 0x66
+    NO_CONTENT = 0x91
+
+
+STATUS_TEXT = {
+    Status.READ_FAILED: "读卡失败，请重新放卡",
+    Status.UNKNOWN_CARD: "无法识别的卡片类型",
+    Status.BAD_CHECKSUM: "读卡器收到的命令校验错误",
+    Status.BAD_LENGTH: "读卡器收到的命令长度错误",
+    Status.BAD_PARAMETER: "命令参数错误",
+    Status.NOT_ALLOWED: "读卡器不允许此操作",
+    Status.UNKNOWN_ERROR: "读卡器未知错误",
+    Status.AUTH_CARD: "卡片认证失败",
+    Status.AUTH_SAM: "安全模块认证失败",
+    Status.VERIFY_FAILED: "信息验证失败",
+    Status.RANDOM_FAILED: "随机数生成失败",
+    Status.SAM_SELF_TEST: "安全模块自检失败",
+    Status.SAM_NOT_AUTHORISED: "安全模块未授权",
+}
+
+
+def checksum(body: bytes) -> int:
+    """XOR of every byte from the first length byte to the last data byte."""
+    result = 0
+    for byte in body:
+        result ^= byte
+    return result
+
+
+def _frame(payload: bytes) -> bytes:
+    length = (len(payload) + 1).to_bytes(2, "big")
+    return PREAMBLE + length + payload + bytes([checksum(length + payload)])
+
+
+def request(command: Command) -> bytes:
+    """The complete request frame of ``command``."""
+    return _frame(bytes([command.cmd, command.para]) + command.data)
+
+
+def response(status: int, data: bytes = b"") -> bytes:
+    """A complete response frame (what a reader sends; the simulator uses it)."""
+    return _frame(bytes([0x00, 0x00, status]) + data)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """The body of a frame whose check verified: everything between the length and the check byte."""
+
+    body: bytes
+
+    @property
+    def status(self) -> int:
+        """SW3 of a response frame."""
+        return self.body[2] if len(self.body) >= 3 else -1
+
+    @property
+    def data(self) -> bytes:
+        """The data after SW1 SW2 SW3 of a response frame."""
+        return self.body[3:]
+
+    def as_command(self) -> Command | None:
+        """The request this frame carries, or None if it is too short to be one."""
+        if len(self.body) < 2:
+            return None
+        return Command(self.body[0], self.body[1], bytes(self.body[2:]))
+
+
+class FrameDecoder:
+    """Turns a byte stream into frames. Counts what it had to throw away, for diagnostics."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self.skipped_bytes = 0
+        self.bad_frames = 0
+
+    def feed(self, data: bytes) -> list[Frame]:
+        """Add received bytes; return every complete, verified frame now available."""
+        self._buffer += data
+        frames: list[Frame] = []
+        while True:
+            start = self._buffer.find(PREAMBLE)
+            if start < 0:
+                # Keep a tail that may be the start of a preamble split across reads.
+                keep = len(PREAMBLE) - 1
+                self.skipped_bytes += max(len(self._buffer) - keep, 0)
+                del self._buffer[: max(len(self._buffer) - keep, 0)]
+                return frames
+            if start:
+                self.skipped_bytes += start
+                del self._buffer[:start]
+            if len(self._buffer) < HEADER_LEN:
+                return frames
+            length = int.from_bytes(self._buffer[5:7], "big")
+            if length < 1 or length > MAX_BODY:
+                self._drop_preamble()
+                continue
+            end = HEADER_LEN + length
+            if len(self._buffer) < end:
+                return frames
+            covered = bytes(self._buffer[5 : end - 1])
+            if checksum(covered) == self._buffer[end - 1]:
+                frames.append(Frame(covered[2:]))
+                del self._buffer[:end]
+            else:
+                self.bad_frames += 1
+                self._drop_preamble()
+
+    def _drop_preamble(self) -> None:
+        """Skip past this preamble only: a real frame may start inside what looked like its body."""
+        self.skipped_bytes += 1
+        del self._buffer[:1]
+
+    def pending(self) -> int:
+        """Bytes held waiting for the rest of a frame."""
+        return len(self._buffer)
+
+    def clear(self) -> None:
+        self._buffer.clear()

@@ -1,0 +1,194 @@
+"""The ID-card reader driver: pyserial, a polling thread, and the events the app listens to.
+
+The thread opens the port, checks the SAM, then polls find-card. A 9F after a run of 80s is a new card: select,
+read text and photo, parse, emit :class:`CardPlaced`. While a read card rests on the reader find-card answers
+80, so a select-card probe tells whether it is still there (:class:`CardRemoved` when it is not). Every command
+has a deadline; a frame whose check fails is dropped and the command sent again; an unplugged reader is
+reported once and re-opened with growing pauses until it answers again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import termios
+import threading
+import time
+from collections.abc import Callable
+
+import serial
+
+from devices.base import (
+    CardPlaced,
+    CardReader,
+    CardReadFailed,
+    CardRemoved,
+    DeviceError,
+    EventCallback,
+    IdentityCard,
+    ReaderConnected,
+    ReaderFault,
+)
+from devices.idcard import codec
+from devices.idcard.codec import STATUS_TEXT, Command, Frame, FrameDecoder, Status
+from devices.idcard.records import RecordError, parse_text
+
+
+class ReaderTimeout(DeviceError):
+    """The reader did not answer a command in time."""
+
+
+class ReaderLink:
+    """One open serial port and the request / response exchange over it. Not thread-safe: one owner."""
+
+    def __init__(self, port: serial.SerialBase, retries: int = 3) -> None:
+        self.port = port
+        self.retries = retries
+        self.decoder = FrameDecoder()
+        self.bytes_exchanged = 0
+        self.retried = False
+        """Whether the last command had to be sent more than once."""
+
+    def transact(self, command: Command, timeout: float = 1.0) -> Frame:
+        """Send ``command`` and return the verified response; a corrupt answer makes it ask again."""
+        for attempt in range(self.retries):
+            self.retried = attempt > 0
+            self.port.reset_input_buffer()  # a late answer to an earlier command must not pass for this one
+            self.decoder.clear()
+            frame_out = codec.request(command)
+            self.port.write(frame_out)
+            self.bytes_exchanged += len(frame_out)
+            frame = self._receive(timeout)
+            if frame is not None:
+                return frame
+        raise ReaderTimeout(f"no valid answer to command {command.cmd:02X} {command.para:02X}")
+
+    def _receive(self, timeout: float) -> Frame | None:
+        deadline = time.monotonic() + timeout
+        bad_before = self.decoder.bad_frames
+        while time.monotonic() < deadline:
+            data = self.port.read(max(1, min(self.port.in_waiting, 4096)))
+            self.bytes_exchanged += len(data)
+            frames = self.decoder.feed(data)
+            if frames:
+                return frames[0]
+            if self.decoder.bad_frames != bad_before:
+                return None  # the answer came but its check failed: ask again at once
+        return None
+
+    def read_card(self) -> IdentityCard:
+        """Select and read the card that find-card just reported."""
+        selected = self.transact(codec.SELECT_CARD)
+        if selected.status != Status.SUCCESS:
+            raise RecordError(STATUS_TEXT.get(selected.status, "选卡失败，请重新放卡"))
+        answer = self.transact(codec.READ_TEXT_PHOTO, timeout=3.0)
+        if answer.status != Status.SUCCESS:
+            raise RecordError(STATUS_TEXT.get(answer.status, f"读卡失败（状态 {answer.status:02X}）"))
+        data = answer.data
+        if len(data) < 4:
+            raise RecordError("读卡器返回的数据不完整")
+        text_len, photo_len = int.from_bytes(data[0:2], "big"), int.from_bytes(data[2:4], "big")
+        if len(data) < 4 + text_len + photo_len:
+            raise RecordError("读卡器返回的数据不完整")
+        text = data[4 : 4 + text_len]
+        photo = data[4 + text_len : 4 + text_len + photo_len]
+        return parse_text(text, photo)
+
+    def close(self) -> None:
+        self.port.close()
+
+
+def open_port(port: str, baud: int) -> serial.SerialBase:
+    return serial.serial_for_url(port, baudrate=baud, bytesize=8, parity="N", stopbits=1, timeout=0.02)
+
+
+class SerialCardReader(CardReader):
+    """The reader on a serial port (or USB presenting one), supervised by its own thread."""
+
+    def __init__(
+        self,
+        port: str,
+        baud: int = 115200,
+        poll_interval: float = 0.2,
+        backoff: tuple[float, float] = (0.5, 8.0),
+        opener: Callable[[str, int], serial.SerialBase] = open_port,
+    ) -> None:
+        self.port_name = port
+        self.baud = baud
+        self.poll_interval = poll_interval
+        self.backoff = backoff
+        self._opener = opener
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, on_event: EventCallback) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, args=(on_event,), name="idcard-reader", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=3)
+
+    def _run(self, on_event: EventCallback) -> None:
+        pause = self.backoff[0]
+        reported = ""
+        while not self._stop.is_set():
+            try:
+                link = ReaderLink(self._opener(self.port_name, self.baud))
+            except (serial.SerialException, OSError, ValueError) as exc:
+                reported = _report(on_event, reported, f"读卡器未连接（{self.port_name}）：{_reason(exc)}")
+                self._stop.wait(pause)
+                pause = min(pause * 2, self.backoff[1])
+                continue
+            try:
+                sam = link.transact(codec.SAM_STATUS)
+                if sam.status != Status.SUCCESS:
+                    raise DeviceError(STATUS_TEXT.get(sam.status, f"安全模块状态 {sam.status:02X}"))
+                on_event(ReaderConnected(f"{self.port_name} @ {self.baud}"))
+                reported, pause = "", self.backoff[0]
+                self._poll(link, on_event)
+            except ReaderTimeout:
+                reported = _report(on_event, reported, f"读卡器无应答（{self.port_name}），请检查电源和连线")
+            except (serial.SerialException, OSError, termios.error) as exc:
+                reported = _report(on_event, reported, f"读卡器连接中断（{self.port_name}）：{_reason(exc)}")
+            except DeviceError as exc:
+                reported = _report(on_event, reported, f"读卡器故障：{exc}")
+            except Exception as exc:  # a reader thread that dies silently leaves the kiosk deaf: report, go on
+                reported = _report(on_event, reported, f"读卡器驱动异常：{type(exc).__name__}: {_reason(exc)}")
+            finally:
+                with contextlib.suppress(Exception):
+                    link.close()
+            self._stop.wait(pause)
+            pause = min(pause * 2, self.backoff[1])
+
+    def _poll(self, link: ReaderLink, on_event: EventCallback) -> None:
+        card_on_reader = False
+        probe = True  # a card already in the field when we (re)connect never answers find-card with 9F
+        while not self._stop.is_set():
+            found = link.transact(codec.FIND_CARD)
+            # A reader reports a card once: if that 9F arrived corrupt, the retry says 80. Ask select instead.
+            probe = (probe or link.retried) and not card_on_reader
+            if found.status == Status.FIND_OK or (probe and link.transact(codec.SELECT_CARD).status == Status.SUCCESS):
+                card_on_reader = True
+                try:
+                    on_event(CardPlaced(link.read_card()))
+                except RecordError as exc:
+                    on_event(CardReadFailed(str(exc)))
+            elif card_on_reader and link.transact(codec.SELECT_CARD).status != Status.SUCCESS:
+                card_on_reader = False
+                on_event(CardRemoved())
+            probe = False
+            self._stop.wait(self.poll_interval)
+
+
+def _report(on_event: EventCallback, reported: str, reason: str) -> str:
+    """Report a fault once per outage, not at every retry."""
+    if reason != reported:
+        on_event(ReaderFault(reason))
+    return reason
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:120]

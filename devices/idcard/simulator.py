@@ -1,0 +1,197 @@
+"""A second-generation ID-card reader that speaks the SAM protocol on a pseudo-terminal.
+
+The driver opens :attr:`CardReaderSimulator.port` (a stable symlink to the current pty) exactly as it would open
+``/dev/ttyUSB0``. Cards are placed and lifted with :meth:`present` and :meth:`lift`; faults come on demand::
+
+    >>> sim = CardReaderSimulator(); sim.start()
+    >>> sim.faults.garbage = True          # junk bytes before every answer
+    >>> sim.present(WANG_XIUYING)
+    >>> sim.unplug(); sim.replug()         # the pty goes away and comes back under the same path
+
+Like a real reader, after a successful read find-card answers "no card" until the card is lifted and placed
+again; select-card succeeds only while a card is in the field.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import select
+import shutil
+import tempfile
+import threading
+import time
+import tty
+from dataclasses import dataclass
+from pathlib import Path
+
+from devices.base import IdentityCard
+from devices.idcard import codec
+from devices.idcard.codec import FrameDecoder, Status
+from devices.idcard.records import encode_text
+
+PHOTO_LEN = 1024
+
+
+@dataclass
+class Faults:
+    """What the simulated reader does wrong. Change the fields at any time, from any thread."""
+
+    garbage: bool = False
+    """Send random bytes (never a preamble) before every answer."""
+    chunk_size: int = 0
+    """When above 0, send answers in pieces of this many bytes, ``chunk_delay`` seconds apart."""
+    chunk_delay: float = 0.002
+    bad_checks: int = 0
+    """Corrupt the check byte of this many coming answers."""
+    silent: bool = False
+    """Read requests and answer nothing."""
+
+
+class CardReaderSimulator:
+    def __init__(self, folder: Path | None = None, seed: int = 0) -> None:
+        self._own_folder = folder is None
+        self._folder = folder or Path(tempfile.mkdtemp(prefix="idcard-sim-"))
+        self.port = str(self._folder / "ttyIDCARD")
+        self.faults = Faults()
+        self.requests: list[codec.Command] = []
+        self._random = random.Random(seed)
+        self._lock = threading.Lock()
+        self._card: IdentityCard | None = None
+        self._photo = b""
+        self._state = "none"  # none, new, found, selected, read
+        self._master: int | None = None
+        self._slave: int | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._plug()
+
+    # Cards ----------------------------------------------------------------------------------------------
+
+    def present(self, card: IdentityCard, photo: bytes | None = None) -> None:
+        """Place ``card`` on the reader. ``photo`` is the raw 1024-byte WLT block (random bytes by default)."""
+        with self._lock:
+            self._card = card
+            self._photo = photo if photo is not None else self._random.randbytes(PHOTO_LEN)
+            self._state = "new"
+
+    def lift(self) -> None:
+        with self._lock:
+            self._card, self._photo, self._state = None, b"", "none"
+
+    # The cable ------------------------------------------------------------------------------------------
+
+    def _plug(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)  # no echo, no line editing: bytes pass as they are
+        link = Path(self.port)
+        tmp = link.with_suffix(".new")
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(os.ttyname(slave))
+        tmp.replace(link)
+        self._master, self._slave = master, slave
+
+    def unplug(self) -> None:
+        """Pull the cable: the driver's next read or write fails and the port path disappears."""
+        with self._lock:
+            Path(self.port).unlink(missing_ok=True)
+            for fd in (self._master, self._slave):
+                if fd is not None:
+                    os.close(fd)
+            self._master = self._slave = None
+
+    def replug(self) -> None:
+        """Plug the cable back in: a new pty behind the same port path."""
+        with self._lock:
+            if self._master is None:
+                self._plug()
+
+    # The loop -------------------------------------------------------------------------------------------
+
+    def start(self) -> CardReaderSimulator:
+        self._thread = threading.Thread(target=self._run, name="idcard-simulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        self.unplug()
+        if self._own_folder:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    def _run(self) -> None:
+        decoder = FrameDecoder()
+        master = None
+        while not self._stop.is_set():
+            with self._lock:
+                if self._master != master:
+                    master, decoder = self._master, FrameDecoder()
+            if master is None:
+                time.sleep(0.01)
+                continue
+            try:
+                ready, _, _ = select.select([master], [], [], 0.02)
+                if not ready:
+                    continue
+                data = os.read(master, 4096)
+            except OSError:  # unplugged under our feet, or the driver closed its end
+                time.sleep(0.01)
+                continue
+            for frame in decoder.feed(data):
+                command = frame.as_command()
+                if command is None:
+                    continue
+                self.requests.append(command)
+                answer = self._answer(command)
+                if answer is not None:
+                    self._send(master, answer)
+
+    def _answer(self, command: codec.Command) -> bytes | None:
+        if self.faults.silent:
+            return None
+        with self._lock:
+            match (command.cmd, command.para):
+                case (0x10, 0xFF) | (0x11, 0xFF) | (0x61, 0xFF):
+                    return codec.response(Status.SUCCESS)
+                case (0x12, 0xFF):
+                    return codec.response(Status.SUCCESS, bytes(range(16)))
+                case (0x20, 0x01):
+                    if self._state == "new":
+                        self._state = "found"
+                        return codec.response(Status.FIND_OK, bytes(4))
+                    return codec.response(Status.NO_CARD)
+                case (0x20, 0x02):
+                    if self._state in ("found", "selected", "read"):
+                        self._state = "selected" if self._state == "found" else self._state
+                        return codec.response(Status.SUCCESS, bytes(8))
+                    return codec.response(Status.SELECT_FAILED)
+                case (0x30, 0x01):
+                    if self._state in ("selected", "read") and self._card is not None:
+                        self._state = "read"
+                        text = encode_text(self._card)
+                        lengths = len(text).to_bytes(2, "big") + len(self._photo).to_bytes(2, "big")
+                        return codec.response(Status.SUCCESS, lengths + text + self._photo)
+                    return codec.response(Status.READ_FAILED)
+                case (0x30, 0x03):
+                    return codec.response(Status.NO_CONTENT)
+                case _:
+                    return codec.response(Status.BAD_PARAMETER)
+
+    def _send(self, master: int, answer: bytes) -> None:
+        faults = self.faults
+        if faults.bad_checks > 0:
+            faults.bad_checks -= 1
+            answer = answer[:-1] + bytes([answer[-1] ^ 0xFF])
+        if faults.garbage:
+            junk = bytes(self._random.choice(range(0x00, 0xAA)) for _ in range(self._random.randint(1, 24)))
+            answer = junk + answer
+        size = faults.chunk_size or len(answer)
+        try:
+            for start in range(0, len(answer), size):
+                os.write(master, answer[start : start + size])
+                if faults.chunk_size:
+                    time.sleep(faults.chunk_delay)
+        except OSError:
+            pass  # unplugged while answering: the driver sees a cut frame and times out
