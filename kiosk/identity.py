@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECKS = "10X98765432"
+from devices.idcard.records import id_check_character  # the reader checks cards with the same rule
 
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -39,11 +38,6 @@ class IdNumber:
 def age_on(birth_date: date, day: date) -> int:
     """Completed years of a person born on ``birth_date`` on ``day``."""
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
-
-
-def id_check_character(first17: str) -> str:
-    """The ISO 7064 MOD 11-2 check character of the first 17 digits."""
-    return _ID_CHECKS[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
 def check_id_number(text: str, today: date | None = None) -> IdNumber:

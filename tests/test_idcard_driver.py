@@ -186,3 +186,19 @@ def test_ports_cli_lists_json():
     result = _cli("ports", "--json")
     assert result.returncode in (0, 1)
     assert isinstance(json.loads(result.stdout), list)
+
+
+def test_a_paced_simulator_answers_no_faster_than_the_line(tmp_path):
+    from devices.idcard.reader import ReaderLink, open_port
+
+    sim = CardReaderSimulator(tmp_path, pace_baud=115200).start()
+    link = ReaderLink(open_port(sim.port, 115200))
+    try:
+        sim.present(WANG_XIUYING)
+        link.transact(codec.FIND_CARD)
+        start = time.monotonic()
+        link.read_card()
+        assert time.monotonic() - start >= (1295 + 20) * 10 / 115200
+    finally:
+        link.close()
+        sim.stop()

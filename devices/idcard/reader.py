@@ -108,7 +108,7 @@ class SerialCardReader(CardReader):
         self,
         port: str,
         baud: int = 115200,
-        poll_interval: float = 0.2,
+        poll_interval: float = 0.1,
         backoff: tuple[float, float] = (0.5, 8.0),
         opener: Callable[[str, int], serial.SerialBase] = open_port,
     ) -> None:

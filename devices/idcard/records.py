@@ -8,10 +8,9 @@ names have spaces inside.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
-from devices.base import CardType, IdentityCard
+from devices.base import IdentityCard
 
 TEXT_LEN = 256
 LONG_TERM = "长期"
@@ -174,15 +173,3 @@ def encode_text(card: IdentityCard) -> bytes:
         block[offset : offset + len(encoded)] = encoded
     block[248:250] = flag.encode("utf-16-le")
     return bytes(block)
-
-
-def without_photo(card: IdentityCard) -> IdentityCard:
-    return replace(card, photo=b"")
-
-
-CARD_TYPE_LABELS: dict[CardType, str] = {
-    "resident": "居民身份证",
-    "hmt_permit": "港澳台居民居住证",
-    "foreign_old": "外国人永久居留身份证（2017版）",
-    "foreign_2023": "外国人永久居留身份证（2023版）",
-}

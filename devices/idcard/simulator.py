@@ -49,7 +49,10 @@ class Faults:
 
 
 class CardReaderSimulator:
-    def __init__(self, folder: Path | None = None, seed: int = 0) -> None:
+    def __init__(self, folder: Path | None = None, seed: int = 0, pace_baud: int = 0) -> None:
+        """``pace_baud``: when above 0, answers leave no faster than a real line at that rate would carry
+        them (10 bits a byte); a bare pseudo-terminal moves bytes at memory speed."""
+        self.pace_baud = pace_baud
         self._own_folder = folder is None
         self._folder = folder or Path(tempfile.mkdtemp(prefix="idcard-sim-"))
         self.port = str(self._folder / "ttyIDCARD")
@@ -187,10 +190,13 @@ class CardReaderSimulator:
         if faults.garbage:
             junk = bytes(self._random.choice(range(0x00, 0xAA)) for _ in range(self._random.randint(1, 24)))
             answer = junk + answer
-        size = faults.chunk_size or len(answer)
+        size = faults.chunk_size or (16 if self.pace_baud else len(answer))
         try:
             for start in range(0, len(answer), size):
-                os.write(master, answer[start : start + size])
+                piece = answer[start : start + size]
+                if self.pace_baud:  # the piece is on the wire this long before its last byte arrives
+                    time.sleep(len(piece) * 10 / self.pace_baud)
+                os.write(master, piece)
                 if faults.chunk_size:
                     time.sleep(faults.chunk_delay)
         except OSError:
