@@ -76,6 +76,8 @@ class DeviceSettings(_Section):
     """Serial port of the ID-card reader (``kiosk devices ports`` lists them)."""
     card_reader_baud: int = Field(default=115200, ge=1200, le=921600)
     """Baud rate of the ID-card reader; second-generation readers use 115200 unless reconfigured."""
+    photo_decoder: Path | None = None
+    """A licensed WLT photo decoder library (``libwlt2bmp.so``); without one the kiosk shows no card photo."""
     printer: Literal["demo"] = "demo"
     """Receipt printer back-end. ``demo``: each receipt is written as a text file under data_dir/receipts."""
     scanner: Literal["demo"] = "demo"

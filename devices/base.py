@@ -50,6 +50,8 @@ class IdentityCard:
     english_name: str = ""
     nationality: str = ""
     photo: bytes = field(default=b"", repr=False)
+    portrait: bytes = field(default=b"", repr=False)
+    """The photo as a 102 × 126 BMP, when a licensed decoder is configured; empty otherwise."""
 
 
 @dataclass(frozen=True, slots=True)

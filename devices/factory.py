@@ -8,6 +8,7 @@ from pathlib import Path
 from config.settings import DeviceSettings
 from devices.base import CardReader, ReceiptPrinter, Scanner
 from devices.demo import DemoScanner, TextFilePrinter
+from devices.idcard.photo import PhotoDecoder
 from devices.idcard.reader import SerialCardReader
 from devices.idcard.simulator import CardReaderSimulator
 
@@ -30,11 +31,13 @@ class Devices:
 def build_devices(settings: DeviceSettings, data_dir: Path) -> Devices:
     """The back-ends named in ``settings``; the demo printer writes into ``data_dir/receipts``."""
     simulator = None
+    decoder = PhotoDecoder(settings.photo_decoder) if settings.photo_decoder else None
     if settings.card_reader == "simulator":
         simulator = CardReaderSimulator().start()
-        reader = SerialCardReader(simulator.port, settings.card_reader_baud)
+        port = simulator.port
     else:
-        reader = SerialCardReader(settings.card_reader_port, settings.card_reader_baud)
+        port = settings.card_reader_port
+    reader = SerialCardReader(port, settings.card_reader_baud, photo_decoder=decoder)
     printers = {"demo": lambda: TextFilePrinter(data_dir / "receipts")}
     scanners = {"demo": DemoScanner}
     return Devices(reader, printers[settings.printer](), scanners[settings.scanner](), simulator)

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from config.settings import Settings, SettingsError, StorageSettings, load_settings
-from devices import IdentityCard
+from devices import DeviceError, IdentityCard
 from kiosk.catalog import CatalogError, ServiceItem, load_catalog
 from kiosk.identity import mask_id_number, mask_name
 from offline_cache import CacheError
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (SettingsError, CatalogError, CacheError) as exc:
+    except (SettingsError, CatalogError, CacheError, DeviceError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
 
@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     read_card.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a card (default 30)")
     read_card.add_argument("--json", action="store_true")
     read_card.add_argument("--unmasked", action="store_true", help="print names and numbers in full")
+    read_card.add_argument("--photo-decoder", type=Path, help="a licensed WLT decoder library (libwlt2bmp.so)")
     read_card.set_defaults(handler=_devices_read_card)
     return parser
 
@@ -164,10 +165,12 @@ def _devices_ports(args: argparse.Namespace) -> int:
 
 def _devices_read_card(args: argparse.Namespace) -> int:
     from devices import CardPlaced, CardReadFailed, ReaderConnected, ReaderFault
+    from devices.idcard.photo import PhotoDecoder
     from devices.idcard.reader import SerialCardReader
 
     events: queue.Queue = queue.Queue()
-    reader = SerialCardReader(args.port, args.baud, poll_interval=0.1)
+    decoder = PhotoDecoder(args.photo_decoder) if args.photo_decoder else None
+    reader = SerialCardReader(args.port, args.baud, poll_interval=0.1, photo_decoder=decoder)
     reader.start(events.put)
     deadline = time.monotonic() + args.timeout
     try:
@@ -208,6 +211,7 @@ def card_record(card: IdentityCard, masked: bool) -> dict[str, str]:
         "issuer": card.issuer,
         "valid_from": card.valid_from.isoformat(),
         "valid_to": card.valid_to.isoformat() if card.valid_to else "长期",
+        "photo": "decoded 102x126 BMP" if card.portrait else ("raw WLT, no decoder" if card.photo else "none"),
     }
     if card.card_type == "hmt_permit":
         record["pass_number"] = mask_id_number(card.pass_number) if masked else card.pass_number

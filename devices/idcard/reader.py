@@ -14,6 +14,7 @@ import termios
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import serial
 
@@ -30,6 +31,7 @@ from devices.base import (
 )
 from devices.idcard import codec
 from devices.idcard.codec import STATUS_TEXT, Command, Frame, FrameDecoder, Status
+from devices.idcard.photo import PhotoDecoder
 from devices.idcard.records import RecordError, parse_text
 
 
@@ -111,7 +113,9 @@ class SerialCardReader(CardReader):
         poll_interval: float = 0.1,
         backoff: tuple[float, float] = (0.5, 8.0),
         opener: Callable[[str, int], serial.SerialBase] = open_port,
+        photo_decoder: PhotoDecoder | None = None,
     ) -> None:
+        self.photo_decoder = photo_decoder
         self.port_name = port
         self.baud = baud
         self.poll_interval = poll_interval
@@ -172,7 +176,7 @@ class SerialCardReader(CardReader):
             if found.status == Status.FIND_OK or (probe and link.transact(codec.SELECT_CARD).status == Status.SUCCESS):
                 card_on_reader = True
                 try:
-                    on_event(CardPlaced(link.read_card()))
+                    on_event(CardPlaced(self._with_portrait(link.read_card())))
                 except RecordError as exc:
                     on_event(CardReadFailed(str(exc)))
             elif card_on_reader and link.transact(codec.SELECT_CARD).status != Status.SUCCESS:
@@ -180,6 +184,14 @@ class SerialCardReader(CardReader):
                 on_event(CardRemoved())
             probe = False
             self._stop.wait(self.poll_interval)
+
+    def _with_portrait(self, card: IdentityCard) -> IdentityCard:
+        if self.photo_decoder is None or not card.photo:
+            return card
+        try:
+            return replace(card, portrait=self.photo_decoder.decode(card.photo))
+        except DeviceError:
+            return card  # a photo that does not decode is no reason to refuse the card
 
 
 def _report(on_event: EventCallback, reported: str, reason: str) -> str:
