@@ -78,8 +78,21 @@ class DeviceSettings(_Section):
     """Baud rate of the ID-card reader; second-generation readers use 115200 unless reconfigured."""
     photo_decoder: Path | None = None
     """A licensed WLT photo decoder library (``libwlt2bmp.so``); without one the kiosk shows no card photo."""
-    printer: Literal["demo"] = "demo"
-    """Receipt printer back-end. ``demo``: each receipt is written as a text file under data_dir/receipts."""
+    printer: str = Field(default="file:///dev/usb/lp0", pattern=r"^(usb|serial|tcp|file|sim)://")
+    """Receipt printer: ``usb://VID:PID``, ``serial:///dev/ttyS0?baudrate=9600``, ``tcp://HOST:9100``,
+    ``file:///dev/usb/lp0``, or ``sim://`` for the simulated printer (pictures of each job in data_dir/receipts)."""
+    paper_width_mm: Literal[58, 80] = 58
+    """Paper width: 58 mm (384 dots, 32 characters a line) or 80 mm (576 dots, 48 characters)."""
+    print_mode: Literal["native", "raster"] = "native"
+    """``native``: the printer's own Chinese font (Chinese mode and ``printer_encoding``), small and fast.
+    ``raster``: the receipt drawn in ``font_path`` and printed as an image; works on any printer, prints rare
+    characters in names, larger and slower."""
+    native_qr: bool = True
+    """Let the printer draw QR codes (``GS ( k``); false sends them as images, for printers without QR."""
+    printer_encoding: str = "gb18030"
+    """Text encoding of native mode; most Chinese printers take GB18030 (some GBK or UTF-8)."""
+    font_path: Path | None = None
+    """A CJK font for raster mode and receipt pictures; empty means the first of the usual Debian fonts found."""
     scanner: Literal["demo"] = "demo"
     """Queue-ticket / QR scanner back-end. ``demo``: sample codes scanned with the demo keys."""
 

@@ -7,10 +7,13 @@ from pathlib import Path
 
 from config.settings import DeviceSettings
 from devices.base import CardReader, ReceiptPrinter, Scanner
-from devices.demo import DemoScanner, TextFilePrinter
+from devices.demo import DemoScanner
 from devices.idcard.photo import PhotoDecoder
 from devices.idcard.reader import SerialCardReader
 from devices.idcard.simulator import CardReaderSimulator
+from devices.printer.escpos_printer import EscposPrinter
+from devices.printer.render import PaperSettings, find_cjk_font
+from devices.printer.simulator import PrinterSimulator
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,24 +23,44 @@ class Devices:
     scanner: Scanner
     card_simulator: CardReaderSimulator | None = None
     """The simulated reader behind ``reader`` when the settings ask for one; the demo keys place cards on it."""
+    printer_simulator: PrinterSimulator | None = None
+    """The simulated printer behind ``printer`` for ``sim://``."""
 
     def close(self) -> None:
         self.reader.stop()
         self.scanner.stop()
-        if self.card_simulator is not None:
-            self.card_simulator.stop()
+        for simulator in (self.card_simulator, self.printer_simulator):
+            if simulator is not None:
+                simulator.stop()
+
+
+def paper_settings(settings: DeviceSettings) -> PaperSettings:
+    return PaperSettings(
+        width_mm=settings.paper_width_mm,
+        mode=settings.print_mode,
+        native_qr=settings.native_qr,
+        encoding=settings.printer_encoding,
+        font_path=settings.font_path or find_cjk_font(),
+    )
 
 
 def build_devices(settings: DeviceSettings, data_dir: Path) -> Devices:
-    """The back-ends named in ``settings``; the demo printer writes into ``data_dir/receipts``."""
-    simulator = None
+    """The back-ends named in ``settings``. Raises ``DeviceError`` for a photo decoder that will not load."""
+    card_simulator = printer_simulator = None
     decoder = PhotoDecoder(settings.photo_decoder) if settings.photo_decoder else None
     if settings.card_reader == "simulator":
-        simulator = CardReaderSimulator().start()
-        port = simulator.port
+        card_simulator = CardReaderSimulator().start()
+        port = card_simulator.port
     else:
         port = settings.card_reader_port
     reader = SerialCardReader(port, settings.card_reader_baud, photo_decoder=decoder)
-    printers = {"demo": lambda: TextFilePrinter(data_dir / "receipts")}
+
+    paper = paper_settings(settings)
+    uri = settings.printer
+    if uri.startswith("sim://"):
+        folder = data_dir / "receipts"
+        folder.mkdir(parents=True, exist_ok=True)
+        printer_simulator = PrinterSimulator(paper.width_mm, paper.font_path, folder).start()
+        uri = printer_simulator.uri
     scanners = {"demo": DemoScanner}
-    return Devices(reader, printers[settings.printer](), scanners[settings.scanner](), simulator)
+    return Devices(reader, EscposPrinter(uri, paper), scanners[settings.scanner](), card_simulator, printer_simulator)

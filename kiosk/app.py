@@ -49,7 +49,9 @@ class KioskApp(App, inherit_bindings=False):
         self.visit = Visit()
         self.sync_status = SyncStatusChanged(online=False, pending=0)
         self.reader_state = ReaderStatus(False, "正在连接读卡器…", "starting")
-        self.demo_note = f"演示模式 · 数据和回执保存在 {services.data_dir} · 按 F1 查看演示按键" if demo else ""
+        self.demo_note = (
+            f"演示模式 · 数据在 {services.data_dir}，回执图片在其 receipts 文件夹 · 按 F1 查看演示按键" if demo else ""
+        )
         self.clock = clock
         self._last_activity = clock()
 

@@ -94,7 +94,7 @@ def _demo(args: argparse.Namespace) -> int:
     settings = defaults.model_copy(
         update={
             "storage": StorageSettings(data_dir=data_dir),
-            "devices": defaults.devices.model_copy(update={"card_reader": "simulator"}),
+            "devices": defaults.devices.model_copy(update={"card_reader": "simulator", "printer": "sim://"}),
         }
     )
     return _start(settings, demo=True)
@@ -112,7 +112,7 @@ def _start(settings: Settings, demo: bool) -> int:
     )
     make_app(services, demo=demo).run()
     if demo:
-        print(f"演示数据和回执保存在 {services.data_dir}")
+        print(f"演示数据保存在 {services.data_dir}，打印出的回执图片在 {services.data_dir / 'receipts'}")
     return 0
 
 

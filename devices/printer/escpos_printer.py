@@ -1,0 +1,141 @@
+"""An ESC/POS receipt printer reached through python-escpos, named by a URI.
+
+    usb://04B8:0202                 vendor and product id (hex)
+    serial:///dev/ttyS0?baudrate=9600&dsrdtr=0
+    tcp://192.0.2.10:9100           a network printer (port 9100 by default)
+    file:///dev/usb/lp0             a character device; it cannot report status
+
+Before each job the printer is asked for its status (``DLE EOT 1`` on line, ``DLE EOT 4`` paper) after stale
+input is flushed; a printer that is off line or out of paper gets no job, and the caller hears why.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import parse_qs, urlsplit
+
+from escpos import exceptions as escpos_errors
+from escpos.escpos import Escpos
+from escpos.printer import File, Network, Serial, Usb
+
+from devices.base import DeviceError, PrinterError, ReceiptPrinter
+from devices.document import PrintDocument
+from devices.printer.render import PaperSettings, to_escpos
+
+PaperState = Literal["ok", "near_end", "out", "unknown"]
+_FAILURES = (OSError, escpos_errors.Error, ValueError)
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterStatus:
+    online: bool | None
+    """None when the connection cannot report status (``file://``) or the printer did not answer."""
+    paper: PaperState
+
+    @property
+    def text(self) -> str:
+        if self.online is None and self.paper == "unknown":
+            return "状态未知（此连接方式不能读取状态）"
+        if self.online is False:
+            return "打印机离线（检查盖子、电源和连线）"
+        return {"ok": "正常", "near_end": "纸将用完，请尽快换纸", "out": "缺纸，请换纸", "unknown": "纸张状态未知"}[
+            self.paper
+        ]
+
+
+def open_connection(uri: str) -> Escpos:
+    """A python-escpos printer for ``uri``, not yet opened. Raises :class:`DeviceError` for a bad URI."""
+    parts = urlsplit(uri)
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    try:
+        match parts.scheme:
+            case "usb":
+                vendor, product = parts.netloc.split(":")
+                return Usb(int(vendor, 16), int(product, 16))
+            case "serial":
+                return Serial(
+                    devfile=parts.path,
+                    baudrate=int(query.get("baudrate", 9600)),
+                    dsrdtr=query.get("dsrdtr", "0") not in ("0", "false", "no"),
+                    timeout=1,
+                )
+            case "tcp":
+                return Network(parts.hostname or "", parts.port or 9100, timeout=5)
+            case "file":
+                return File(devfile=parts.path)
+    except ValueError:
+        pass
+    raise DeviceError(
+        f"打印机地址 {uri!r} 无法识别：请用 usb://VID:PID、serial:///dev/ttyS0?baudrate=9600、"
+        "tcp://HOST:9100 或 file:///dev/usb/lp0"
+    )
+
+
+def _drain(printer: Escpos) -> None:
+    """Throw away bytes a printer sent earlier, so an old answer is not read as the new one."""
+    device = getattr(printer, "device", None)
+    if isinstance(device, socket.socket):
+        device.setblocking(False)
+        with contextlib.suppress(BlockingIOError, OSError):
+            while device.recv(64):
+                pass
+        device.settimeout(getattr(printer, "timeout", 5))
+    elif hasattr(device, "reset_input_buffer"):
+        device.reset_input_buffer()
+
+
+def query_status(printer: Escpos) -> PrinterStatus:
+    if isinstance(printer, File):
+        return PrinterStatus(None, "unknown")
+    _drain(printer)
+    printer._raw(b"\x10\x04\x01")
+    online = printer._read()
+    printer._raw(b"\x10\x04\x04")
+    paper = printer._read()
+    if not online or not paper:
+        return PrinterStatus(None, "unknown")
+    paper_byte = paper[0]
+    state: PaperState = "out" if paper_byte & 0x60 == 0x60 else "near_end" if paper_byte & 0x0C == 0x0C else "ok"
+    return PrinterStatus(not online[0] & 0x08, state)
+
+
+class EscposPrinter(ReceiptPrinter):
+    def __init__(self, uri: str, paper: PaperSettings, connect: Callable[[str], Escpos] = open_connection) -> None:
+        self.uri = uri
+        self.paper = paper
+        self._connect = connect
+
+    def status(self) -> PrinterStatus:
+        """Ask the printer. Raises :class:`PrinterError` when it cannot be reached."""
+        printer = self._connect(self.uri)
+        try:
+            printer.open()
+            return query_status(printer)
+        except _FAILURES as exc:
+            raise PrinterError(f"打印机无法连接（{self.uri}）：{exc}") from exc
+        finally:
+            with contextlib.suppress(Exception):
+                printer.close()
+
+    def print_document(self, document: PrintDocument) -> str:
+        try:
+            data = to_escpos(document, self.paper)
+        except DeviceError as exc:
+            raise PrinterError(str(exc)) from exc
+        printer = self._connect(self.uri)
+        try:
+            printer.open()
+            status = query_status(printer)
+            if status.online is False or status.paper == "out":
+                raise PrinterError(status.text)
+            printer._raw(data)
+        except _FAILURES as exc:
+            raise PrinterError(f"打印机无法连接（{self.uri}）：{exc}") from exc
+        finally:
+            with contextlib.suppress(Exception):
+                printer.close()
+        return self.uri
