@@ -93,8 +93,16 @@ class DeviceSettings(_Section):
     """Text encoding of native mode; most Chinese printers take GB18030 (some GBK or UTF-8)."""
     font_path: Path | None = None
     """A CJK font for raster mode and receipt pictures; empty means the first of the usual Debian fonts found."""
-    scanner: Literal["demo"] = "demo"
-    """Queue-ticket / QR scanner back-end. ``demo``: sample codes scanned with the demo keys."""
+    scanner: Literal["serial", "simulator"] = "serial"
+    """Queue-ticket / QR scanner in serial mode (USB CDC-ACM or RS-232) on ``scanner_port``, or a simulated one
+    on a pseudo-terminal (the demo scans its sample codes there)."""
+    scanner_port: str = Field(default="/dev/ttyACM0", min_length=1)
+    """Serial port of the scanner (``kiosk devices ports`` lists them)."""
+    scanner_baud: int = Field(default=9600, ge=1200, le=921600)
+    """Baud rate of the scanner; 9600 and 115200 are usual."""
+    scanner_prefix: str = ""
+    """A prefix the scanner is configured to send before each code, stripped; AIM identifiers such as ``]Q1``
+    are stripped in any case."""
 
 
 class Settings(BaseSettings):

@@ -13,6 +13,8 @@ from devices.base import (
     ReaderFault,
     ReceiptPrinter,
     Scanner,
+    ScannerConnected,
+    ScannerFault,
     ScanReceived,
 )
 
@@ -30,4 +32,6 @@ __all__ = [
     "ReceiptPrinter",
     "ScanReceived",
     "Scanner",
+    "ScannerConnected",
+    "ScannerFault",
 ]

@@ -94,7 +94,30 @@ class ScanReceived:
     code: str
 
 
-DeviceEvent = ReaderConnected | CardPlaced | CardReadFailed | CardRemoved | ReaderFault | ScanReceived
+@dataclass(frozen=True, slots=True)
+class ScannerConnected:
+    """The scanner's port is open; ``description`` says which (port, speed)."""
+
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScannerFault:
+    """The scanner cannot be read: ``reason`` is for the technician; residents can still type their code."""
+
+    reason: str
+
+
+DeviceEvent = (
+    ReaderConnected
+    | CardPlaced
+    | CardReadFailed
+    | CardRemoved
+    | ReaderFault
+    | ScanReceived
+    | ScannerConnected
+    | ScannerFault
+)
 EventCallback = Callable[[DeviceEvent], None]
 
 

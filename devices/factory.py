@@ -7,13 +7,14 @@ from pathlib import Path
 
 from config.settings import DeviceSettings
 from devices.base import CardReader, ReceiptPrinter, Scanner
-from devices.demo import DemoScanner
 from devices.idcard.photo import PhotoDecoder
 from devices.idcard.reader import SerialCardReader
 from devices.idcard.simulator import CardReaderSimulator
 from devices.printer.escpos_printer import EscposPrinter
 from devices.printer.render import PaperSettings, find_cjk_font
 from devices.printer.simulator import PrinterSimulator
+from devices.scanner.serial_scanner import SerialScanner
+from devices.scanner.simulator import ScannerSimulator
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +26,13 @@ class Devices:
     """The simulated reader behind ``reader`` when the settings ask for one; the demo keys place cards on it."""
     printer_simulator: PrinterSimulator | None = None
     """The simulated printer behind ``printer`` for ``sim://``."""
+    scanner_simulator: ScannerSimulator | None = None
+    """The simulated scanner behind ``scanner``; the demo keys scan codes with it."""
 
     def close(self) -> None:
         self.reader.stop()
         self.scanner.stop()
-        for simulator in (self.card_simulator, self.printer_simulator):
+        for simulator in (self.card_simulator, self.printer_simulator, self.scanner_simulator):
             if simulator is not None:
                 simulator.stop()
 
@@ -62,5 +65,10 @@ def build_devices(settings: DeviceSettings, data_dir: Path) -> Devices:
         folder.mkdir(parents=True, exist_ok=True)
         printer_simulator = PrinterSimulator(paper.width_mm, paper.font_path, folder).start()
         uri = printer_simulator.uri
-    scanners = {"demo": DemoScanner}
-    return Devices(reader, EscposPrinter(uri, paper), scanners[settings.scanner](), card_simulator, printer_simulator)
+    scanner_simulator = None
+    scanner_port = settings.scanner_port
+    if settings.scanner == "simulator":
+        scanner_simulator = ScannerSimulator().start()
+        scanner_port = scanner_simulator.port
+    scanner = SerialScanner(scanner_port, settings.scanner_baud, prefix=settings.scanner_prefix)
+    return Devices(reader, EscposPrinter(uri, paper), scanner, card_simulator, printer_simulator, scanner_simulator)

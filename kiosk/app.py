@@ -11,9 +11,17 @@ from textual import events, work
 from textual.app import App
 from textual.message import Message
 
-from devices import CardPlaced, CardReadFailed, CardRemoved, DeviceEvent, ReaderConnected, ReaderFault
+from devices import (
+    CardPlaced,
+    CardReadFailed,
+    CardRemoved,
+    DeviceEvent,
+    ReaderConnected,
+    ReaderFault,
+    ScannerConnected,
+    ScannerFault,
+)
 from devices import ScanReceived as DeviceScan
-from devices.demo import DemoScanner
 from devices.samples import DEMO_CARDS
 from kiosk.identity import age_on
 from kiosk.services import KioskServices
@@ -92,6 +100,10 @@ class KioskApp(App, inherit_bindings=False):
                 self.post_message(_ToScreen(ReaderStatus(False, "读卡器暂时无法读卡，请手动输入身份证号码", reason)))
             case DeviceScan(code):
                 self.post_message(_ToScreen(ScanReceived(code)))
+            case ScannerConnected(description):
+                log.info("scanner connected: %s", description)
+            case ScannerFault(reason):
+                log.warning("scanner fault: %s", reason)
 
     def on__to_screen(self, message: _ToScreen) -> None:
         inner = message.inner
@@ -177,15 +189,13 @@ class KioskApp(App, inherit_bindings=False):
             simulator.lift()
 
     def action_demo_scan(self) -> None:
-        scanner = self.services.devices.scanner
-        if isinstance(scanner, DemoScanner):
+        if simulator := self.services.devices.scanner_simulator:
             last = self.visit.saved.serial if self.visit.saved else self.services.store.last_serial()
-            scanner.scan(last or "DEMO01-261122-0001-D")
+            simulator.scan(last or "DEMO01-261122-0001-D")
 
     def action_demo_scan_garbled(self) -> None:
-        scanner = self.services.devices.scanner
-        if isinstance(scanner, DemoScanner):
-            scanner.scan("]Q1\x1b#@!~")
+        if simulator := self.services.devices.scanner_simulator:
+            simulator.send_raw(b"]Q1\xff\xfe#@!\r\n")
 
 
 def make_app(services: KioskServices, demo: bool = False, clock: Callable[[], float] = time.monotonic) -> KioskApp:

@@ -94,7 +94,9 @@ def _demo(args: argparse.Namespace) -> int:
     settings = defaults.model_copy(
         update={
             "storage": StorageSettings(data_dir=data_dir),
-            "devices": defaults.devices.model_copy(update={"card_reader": "simulator", "printer": "sim://"}),
+            "devices": defaults.devices.model_copy(
+                update={"card_reader": "simulator", "printer": "sim://", "scanner": "simulator"}
+            ),
         }
     )
     return _start(settings, demo=True)

@@ -31,7 +31,9 @@ def settings(tmp_path: Path) -> Settings:
     return defaults.model_copy(
         update={
             "storage": StorageSettings(data_dir=tmp_path / "data"),
-            "devices": defaults.devices.model_copy(update={"card_reader": "simulator", "printer": "sim://"}),
+            "devices": defaults.devices.model_copy(
+                update={"card_reader": "simulator", "printer": "sim://", "scanner": "simulator"}
+            ),
         }
     )
 

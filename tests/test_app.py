@@ -17,7 +17,7 @@ from screens.identify import IdentifyScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from screens.welcome import WelcomeScreen
-from tests.conftest import place_card
+from tests.conftest import place_card, wait_until
 
 SIZE = (100, 35)
 WANG = SAMPLE_CARDS[0]  # 85 years old
@@ -205,15 +205,15 @@ async def test_a_touch_during_the_warning_keeps_the_visit(app, services, clock):
 
 
 async def test_scanned_serial_opens_its_progress_and_garbled_scan_says_so(app, services):
+    scanner = services.devices.scanner_simulator  # a serial scanner on a pty, read by the real driver
     async with app.run_test(size=SIZE) as pilot:
-        services.devices.scanner.scan("]Q1\x1b#@!~")
-        await settle(pilot)
+        scanner.send_raw(b"]Q1\xff\xfe#@!\r\n")
+        await wait_until(pilot, lambda: any("没能识别" in str(n.message) for n in app._notifications))
         assert isinstance(app.screen, WelcomeScreen)
-        assert any("没能识别" in str(n.message) for n in app._notifications)
 
-        services.devices.scanner.scan(str(SerialNumber.issue("DEMO01", date(2026, 11, 23), 1)))
+        scanner.scan(str(SerialNumber.issue("DEMO01", date(2026, 11, 23), 1)))
+        await wait_until(pilot, lambda: isinstance(app.screen, ProgressScreen))
         await settle(pilot)
-        assert isinstance(app.screen, ProgressScreen)
         assert "本机没有这个流水号的记录" in screen_text(app)
 
 

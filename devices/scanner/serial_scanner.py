@@ -10,26 +10,11 @@ from __future__ import annotations
 import contextlib
 import termios
 import threading
-from dataclasses import dataclass
 
 import serial
 
-from devices.base import EventCallback, Scanner, ScanReceived
+from devices.base import EventCallback, Scanner, ScannerConnected, ScannerFault, ScanReceived
 from devices.scanner.framing import ScanFramer
-
-
-@dataclass(frozen=True, slots=True)
-class ScannerConnected:
-    """The scanner's port is open; ``description`` says which (port, speed)."""
-
-    description: str
-
-
-@dataclass(frozen=True, slots=True)
-class ScannerFault:
-    """The scanner cannot be read: ``reason`` is for the technician; residents can still type their code."""
-
-    reason: str
 
 
 def open_port(port: str, baud: int) -> serial.SerialBase:
