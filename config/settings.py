@@ -49,6 +49,13 @@ class SessionSettings(_Section):
     """Seconds before the wipe when the screen asks "还在办理吗？" so nobody is cut off mid-form."""
 
 
+class QueueSettings(_Section):
+    """Queue tickets."""
+
+    priority_age: int = Field(default=65, ge=50, le=100)
+    """Applicants this old or older (age from their ID card) take the priority lane."""
+
+
 class StorageSettings(_Section):
     """Where the kiosk keeps its data."""
 
@@ -112,6 +119,7 @@ class Settings(BaseSettings):
 
     station: StationSettings = StationSettings()
     session: SessionSettings = SessionSettings()
+    queue: QueueSettings = QueueSettings()
     storage: StorageSettings = StorageSettings()
     catalog: CatalogSettings = CatalogSettings()
     devices: DeviceSettings = DeviceSettings()

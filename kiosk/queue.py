@@ -1,11 +1,13 @@
-"""Queue tickets (取号): a letter per service category and a counter per category and day."""
+"""Queue tickets (取号): a letter per service category, a counter per category and day, a priority lane.
+
+Priority tickets (the elderly, by the age on their ID card) are served ahead of the normal ones, so a new
+priority ticket waits only behind other priority tickets.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-
-from devices.document import PrintDocument, Qr, Rule, Text
+from datetime import date, datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,22 +30,27 @@ class QueueTicket:
     category: QueueCategory
     number: int
     issued_at: datetime
+    priority: bool = False
 
     @property
     def code(self) -> str:
         return f"{self.category.letter}{self.number:03d}"
 
-    def document(self, station_name: str) -> PrintDocument:
-        return PrintDocument(
-            name=f"ticket-{self.code}",
-            blocks=(
-                Text(station_name, align="center"),
-                Text("排 队 号", align="center"),
-                Text(self.code, align="center", large=True, bold=True),
-                Text(f"{self.category.name}（{self.category.covers}）", align="center"),
-                Rule(),
-                Qr(f"TICKET:{self.issued_at:%Y%m%d}:{self.code}"),
-                Text(f"取号时间：{self.issued_at:%Y-%m-%d %H:%M}", align="center"),
-                Text("请留意叫号屏和广播，过号请重新取号。", align="center"),
-            ),
-        )
+    @property
+    def qr_data(self) -> str:
+        return f"TICKET:{self.issued_at:%Y%m%d}:{self.code}"
+
+
+def parse_ticket_code(text: str) -> tuple[date, str, int] | None:
+    """The day, category letter and number of a scanned ticket QR, or None if it is not one of ours."""
+    parts = text.strip().split(":")
+    if len(parts) != 3 or parts[0] != "TICKET" or len(parts[2]) != 4:
+        return None
+    letter, digits = parts[2][0], parts[2][1:]
+    if letter not in {c.letter for c in CATEGORIES} or not digits.isdigit():
+        return None
+    try:
+        day = datetime.strptime(parts[1], "%Y%m%d").date()
+    except ValueError:
+        return None
+    return day, letter, int(digits)

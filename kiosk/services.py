@@ -14,9 +14,10 @@ from pathlib import Path
 from config.settings import Settings
 from devices import PrinterError
 from devices.factory import Devices, build_devices
-from kiosk.catalog import Catalog, load_catalog
-from kiosk.queue import QueueCategory, QueueTicket
-from kiosk.receipt import application_receipt
+from kiosk.catalog import Catalog, ServiceItem, load_catalog
+from kiosk.identity import age_on
+from kiosk.layouts import application_receipt, one_time_notice, queue_ticket
+from kiosk.queue import QueueCategory, QueueTicket, parse_ticket_code
 from kiosk.serial import SerialNumber
 from kiosk.session import Application
 from kiosk.workdays import add_working_days
@@ -74,27 +75,65 @@ class KioskServices:
         log.info("submission %s saved as %s for item %s", saved.id, saved.serial, saved.item_code)
         return saved
 
+    def _print(self, document, failure: str) -> PrintOutcome:
+        """Print; a failure is logged for the technician and told to the resident, never raised."""
+        try:
+            where = self.devices.printer.print_document(document)
+        except PrinterError as exc:
+            log.warning("%s did not print: %s", document.name, exc)
+            return PrintOutcome(False, f"{failure}（{exc}）")
+        log.info("%s printed to %s", document.name, where)
+        return PrintOutcome(True)
+
     def print_receipt(self, saved: StoredSubmission) -> PrintOutcome:
         """Print the receipt of a saved submission; a failure never touches the submission."""
         station = self.settings.station
-        try:
-            where = self.devices.printer.print_document(application_receipt(saved, station.name, station.hotline))
-        except PrinterError as exc:
-            log.warning("receipt of %s did not print: %s", saved.serial, exc)
-            return PrintOutcome(False, "回执未能打印。您的申请已保存，请记下屏幕上的流水号，或请工作人员补打。")
-        log.info("receipt of %s printed to %s", saved.serial, where)
-        return PrintOutcome(True)
+        return self._print(
+            application_receipt(saved, station.name, station.hotline),
+            "回执未能打印。您的申请已保存，请记下屏幕上的流水号，或请工作人员补打",
+        )
 
-    def take_ticket(self, category: QueueCategory) -> tuple[QueueTicket, PrintOutcome]:
-        """Issue and print a queue ticket. Raises ``CacheError`` when the number cannot be stored."""
+    def reprint_receipt(self, serial_text: str) -> PrintOutcome:
+        """Staff reprint from the saved masked receipt. Raises ``SerialNumberError`` for a malformed number."""
+        saved = self.find(serial_text)
+        if saved is None:
+            return PrintOutcome(False, "本机没有这个流水号的记录")
+        return self.print_receipt(saved)
+
+    def print_notice(self, item: ServiceItem) -> PrintOutcome:
+        station = self.settings.station
+        notice = one_time_notice(item, self.catalog.members_of(item), station.name, station.hotline)
+        return self._print(notice, "告知单未能打印，请拍照或记下屏幕上的内容，或请工作人员帮助")
+
+    def is_priority(self, birth_date: date | None) -> bool:
+        """Whether an applicant of this birth date takes the priority lane of the queue."""
+        return birth_date is not None and age_on(birth_date, self.today()) >= self.settings.queue.priority_age
+
+    def take_ticket(self, category: QueueCategory, priority: bool) -> tuple[QueueTicket, int, PrintOutcome]:
+        """Issue and print a queue ticket; return it with the people ahead. Raises ``CacheError``."""
         now = self.now()
-        ticket = QueueTicket(category, self.store.issue_ticket(category.letter, False, now), now)
-        try:
-            self.devices.printer.print_document(ticket.document(self.settings.station.name))
-        except PrinterError as exc:
-            log.warning("ticket %s did not print: %s", ticket.code, exc)
-            return ticket, PrintOutcome(False, "排队号未能打印，请记下屏幕上的号码。")
-        return ticket, PrintOutcome(True)
+        number, ahead = self.store.issue_ticket(category.letter, priority, now)
+        ticket = QueueTicket(category, number, now, priority)
+        outcome = self._print(
+            queue_ticket(ticket, ahead, self.settings.station.name), "排队号未能打印，请记下屏幕上的号码"
+        )
+        return ticket, ahead, outcome
+
+    def ticket_position(self, code: str) -> str | None:
+        """What a scanned queue ticket means now, for the resident; None if it is not a ticket of ours."""
+        parsed = parse_ticket_code(code)
+        if parsed is None:
+            return None
+        day, letter, number = parsed
+        if day != self.today():
+            return f"这是 {day:%m月%d日} 的排队号，已过期，请重新取号"
+        found = self.store.ticket_position(day.isoformat(), letter, number)
+        if found is None:
+            return "本机没有这张排队号的记录，请到咨询台询问"
+        status, ahead = found
+        if status != "waiting":
+            return f"排队号 {letter}{number:03d} 已叫过号，请到咨询台询问"
+        return f"排队号 {letter}{number:03d}：前面还有 {ahead} 人，请留意叫号"
 
     def find(self, serial_text: str) -> StoredSubmission | None:
         """The submission with this serial number, filed at this kiosk. Raises ``SerialNumberError``."""

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class CacheError(Exception):
@@ -111,7 +111,12 @@ class Store:
                     {"day": str, "category": str, "number": int, "priority": int, "issued_at": str},
                     pk=("day", "category", "number"),
                 )
-                self._db.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                self._db.conn.execute("PRAGMA user_version=1")
+        if version < 2:
+            with self._transaction():
+                # Queue systems track each ticket: waiting, called, serving, done, no-show, cancelled.
+                self._db["tickets"].add_column("status", str, not_null_default="waiting")
+                self._db.conn.execute("PRAGMA user_version=2")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -153,12 +158,18 @@ class Store:
             new.id, serial, new.item_code, new.item_name, new.created_at, "pending", dict(new.masked)
         )
 
-    def issue_ticket(self, category: str, priority: bool, when: datetime) -> int:
-        """The next ticket number of ``category`` today, committed before it is shown or printed."""
+    def issue_ticket(self, category: str, priority: bool, when: datetime) -> tuple[int, int]:
+        """The next ticket number of ``category`` today and how many wait ahead of it (a priority ticket waits
+        only behind priority tickets), committed before it is shown or printed."""
         day = when.date().isoformat()
         with self._lock, _translated_errors(), self._transaction():
-            number = self._db.conn.execute(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM tickets WHERE day = ? AND category = ?",
+            conn = self._db.conn
+            number = conn.execute(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM tickets WHERE day = ? AND category = ?", [day, category]
+            ).fetchone()[0]
+            ahead = conn.execute(
+                "SELECT COUNT(*) FROM tickets WHERE day = ? AND category = ? AND status = 'waiting'"
+                + (" AND priority = 1" if priority else ""),
                 [day, category],
             ).fetchone()[0]
             self._db["tickets"].insert(
@@ -168,9 +179,28 @@ class Store:
                     "number": number,
                     "priority": int(priority),
                     "issued_at": when.isoformat(timespec="seconds"),
+                    "status": "waiting",
                 }
             )
-        return number
+        return number, ahead
+
+    def ticket_position(self, day: str, category: str, number: int) -> tuple[str, int] | None:
+        """The status of a ticket and how many waiting tickets are ahead of it, or None if it is not ours."""
+        with self._lock, _translated_errors():
+            conn = self._db.conn
+            row = conn.execute(
+                "SELECT status, priority FROM tickets WHERE day = ? AND category = ? AND number = ?",
+                [day, category, number],
+            ).fetchone()
+            if row is None:
+                return None
+            status, priority = row
+            ahead = conn.execute(
+                "SELECT COUNT(*) FROM tickets WHERE day = ? AND category = ? AND status = 'waiting'"
+                " AND (priority > ? OR (priority = ? AND number < ?))",
+                [day, category, priority, priority, number],
+            ).fetchone()[0]
+        return status, ahead
 
     def find_by_serial(self, serial: str) -> StoredSubmission | None:
         with self._lock, _translated_errors():

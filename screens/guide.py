@@ -1,61 +1,24 @@
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Static
 
 from kiosk.catalog import ServiceItem
-from kiosk.session import DELIVERY_LABELS, Applicant, Application
+from kiosk.layouts import guide_sections
+from kiosk.services import PrintOutcome
+from kiosk.session import Applicant, Application
 from screens.apply import ApplyScreen
 from screens.base import KioskScreen
 from screens.identify import IdentifyScreen
 
 
 def guide_text(item: ServiceItem, members: list[ServiceItem]) -> str:
-    """Every element of the item's guide (办事指南), as console markup-free text."""
-    who = "个人" if item.applicant == "person" else "单位"
-    lines = [
-        f"事项编码　{item.code}　　办理类型　{item.kind.value}　　申请主体　{who}",
-        f"实施部门　{item.department}",
-    ]
-    if members:
-        lines.append("一件事包含　" + "、".join(m.name for m in members))
-    lines += ["", "【申请对象】", item.who_may_apply, "", "【受理条件】"]
-    lines += [f"{n}. {c}" for n, c in enumerate(item.conditions, 1)]
-    lines += ["", "【申请材料】"]
-    lines += [
-        f"{n}. {m.name}（{m.form}{f' {m.copies}份' if m.copies > 1 else ''}，{m.reuse.label}）"
-        + (f" {m.note}" if m.note else "")
-        for n, m in enumerate(item.materials, 1)
-    ] or ["无需提交材料"]
-    lines += [
-        "",
-        "【办理流程】",
-        " → ".join(item.procedure),
-        "",
-        "【办理时限】",
-        f"承诺时限：{item.time_limit_label}　　法定时限：{item.legal_days}个工作日",
-        "",
-        "【收费】",
-        f"{item.fee.amount}（依据：{item.fee.basis}）",
-        "",
-        "【设定依据】",
-        *item.legal_basis,
-        "",
-        "【办理地点与时间】",
-        item.place,
-        item.hours,
-        "",
-        "【结果领取】",
-        "、".join(DELIVERY_LABELS[d] for d in item.delivery),
-        "",
-        "【咨询与投诉】",
-        f"咨询电话：{item.phone}　　投诉电话：{item.complaint_phone}",
-    ]
-    if item.online_url:
-        lines += ["", f"网上办理：{item.online_url}"]
-    return "\n".join(lines)
+    lines: list[str] = []
+    for heading, body in guide_sections(item, members):
+        lines += ([f"【{heading}】"] if heading else []) + body + [""]
+    return "\n".join(lines).rstrip()
 
 
 class GuideScreen(KioskScreen):
@@ -73,11 +36,29 @@ class GuideScreen(KioskScreen):
             yield Static(guide_text(self.item, self.services.catalog.members_of(self.item)), markup=False)
         with Horizontal(classes="actions"):
             yield Button("返回", id="back", classes="back")
+            yield Button("打印告知单", id="notice")
             yield Button("我要办理", id="start", classes="primary")
 
     @on(Button.Pressed, "#back")
     def back(self) -> None:
         self.dismiss()
+
+    @on(Button.Pressed, "#notice")
+    def notice(self) -> None:
+        self.query_one("#notice", Button).disabled = True
+        self.print_notice()
+
+    @work(thread=True, exclusive=True, group="print", exit_on_error=False)
+    def print_notice(self) -> None:
+        outcome = self.services.print_notice(self.item)
+        self.app.call_from_thread(self._printed, outcome)
+
+    def _printed(self, outcome: PrintOutcome) -> None:
+        self.query_one("#notice", Button).disabled = False
+        if outcome.printed:
+            self.notify("一次性告知单已打印，请取走", timeout=6)
+        else:
+            self.notify(outcome.message, title="未能打印", severity="warning", timeout=12)
 
     @on(Button.Pressed, "#start")
     def start(self) -> None:

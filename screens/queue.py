@@ -5,7 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from kiosk.queue import CATEGORIES
+from kiosk.queue import CATEGORIES, QueueCategory
 from kiosk.services import CacheError
 from screens.base import KioskScreen
 
@@ -17,7 +17,8 @@ class QueueScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="queue"):
-            yield Static("请选择要办理的业务类别", classes="prompt")
+            age = self.services.settings.queue.priority_age
+            yield Static(f"请选择要办理的业务类别（年满{age}周岁请先刷身份证，走优先窗口）", classes="prompt")
             with Grid(id="categories"):
                 for category in CATEGORIES:
                     yield Button(
@@ -34,17 +35,21 @@ class QueueScreen(KioskScreen):
         for button in self.query("#categories Button").results(Button):
             button.disabled = True
         letter = event.button.id.removeprefix("cat-")
-        self.issue(next(c for c in CATEGORIES if c.letter == letter))
+        applicant = self.visit.applicant
+        priority = applicant is not None and self.services.is_priority(applicant.birth_date)
+        self.issue(next(c for c in CATEGORIES if c.letter == letter), priority)
 
     @work(thread=True, exclusive=True, group="ticket", exit_on_error=False)
-    def issue(self, category) -> None:
+    def issue(self, category: QueueCategory, priority: bool) -> None:
         try:
-            ticket, outcome = self.services.take_ticket(category)
+            ticket, ahead, outcome = self.services.take_ticket(category, priority)
         except CacheError as exc:
             self.app.call_from_thread(self._show, f"⚠ 未能取号：{exc}")
             return
+        lane = "，优先窗口" if priority else ""
         note = "请取走号票。" if outcome.printed else f"⚠ {outcome.message}"
-        self.app.call_from_thread(self._show, f"您的号码：{ticket.code}（{category.name}）\n{note}")
+        text = f"您的号码：{ticket.code}（{category.name}{lane}）\n前面还有 {ahead} 人\n{note}"
+        self.app.call_from_thread(self._show, text)
 
     def _show(self, text: str) -> None:
         ticket = self.query_one("#ticket", Static)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Button, Static
 
 from kiosk.serial import SerialNumber, SerialNumberError
+from kiosk.services import CacheError
 from kiosk.session import Applicant
 from screens.base import KioskScreen
 from screens.catalog import CatalogScreen
@@ -72,11 +73,23 @@ class WelcomeScreen(KioskScreen):
         try:
             serial = SerialNumber.parse(message.code)
         except SerialNumberError:
-            self.notify(
-                "没能识别这个码：它不是回执上的流水号。请换一张回执，或到窗口咨询。",
+            self.check_ticket(message.code)
+            return
+        self.app.push_screen(ProgressScreen(serial=str(serial)))
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    def check_ticket(self, code: str) -> None:
+        try:
+            position = self.services.ticket_position(code)
+        except CacheError as exc:
+            position = f"暂时查不到排队情况：{exc}"
+        if position is None:
+            self.app.call_from_thread(
+                self.notify,
+                "没能识别这个码：它不是回执上的流水号，也不是排队号。请换一张，或到咨询台询问。",
                 title="扫码未识别",
                 severity="warning",
                 timeout=10,
             )
-            return
-        self.app.push_screen(ProgressScreen(serial=str(serial)))
+        else:
+            self.app.call_from_thread(self.notify, position, title="排队号", timeout=10)

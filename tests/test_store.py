@@ -64,6 +64,34 @@ def test_damaged_database_file_is_reported(tmp_path):
 def test_ticket_numbers_count_per_category_and_day(tmp_path):
     store = Store(tmp_path / "kiosk.db")
     when = datetime(2026, 11, 23, 9, 0)
-    assert [store.issue_ticket("A", False, when) for _ in range(3)] == [1, 2, 3]
-    assert store.issue_ticket("B", False, when) == 1
-    assert store.issue_ticket("A", False, datetime(2026, 11, 24, 9, 0)) == 1
+    assert [store.issue_ticket("A", False, when) for _ in range(3)] == [(1, 0), (2, 1), (3, 2)]
+    assert store.issue_ticket("B", False, when) == (1, 0)
+    assert store.issue_ticket("A", False, datetime(2026, 11, 24, 9, 0)) == (1, 0)
+
+
+def test_priority_tickets_wait_only_behind_priority_tickets(tmp_path):
+    store = Store(tmp_path / "kiosk.db")
+    when = datetime(2026, 11, 23, 9, 0)
+    store.issue_ticket("A", False, when)
+    store.issue_ticket("A", False, when)
+    assert store.issue_ticket("A", True, when) == (3, 0)
+    assert store.issue_ticket("A", False, when) == (4, 3)
+    assert store.ticket_position("2026-11-23", "A", 1) == ("waiting", 1)  # the priority ticket goes first
+    assert store.ticket_position("2026-11-23", "A", 4) == ("waiting", 3)
+    assert store.ticket_position("2026-11-23", "A", 9) is None
+
+
+def test_a_version_1_database_is_migrated_and_keeps_its_tickets(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "kiosk.db"
+    Store(path).close()
+    conn = sqlite3.connect(path)  # take it back to what the first release wrote
+    conn.execute("ALTER TABLE tickets DROP COLUMN status")
+    conn.execute("INSERT INTO tickets VALUES ('2026-11-23', 'A', 1, 0, '2026-11-23T09:00:00')")
+    conn.execute("PRAGMA user_version=1")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    assert store.ticket_position("2026-11-23", "A", 1) == ("waiting", 0)
+    assert store.issue_ticket("A", False, datetime(2026, 11, 23, 9, 5)) == (2, 1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from kiosk.receipt import qr_rows
+from kiosk.layouts import qr_rows
 
 
 class QrCode(Static):

@@ -1,0 +1,144 @@
+"""Every piece of paper the kiosk prints, laid out once as a device-independent :class:`PrintDocument`.
+
+The printer back-ends turn a document into ESC/POS (native or raster), plain text or a PNG preview:
+
+- :func:`application_receipt` — 回执: serial number and its QR, item, masked applicant, materials, delivery,
+  promised limit with the expected date in working days, hotline;
+- :func:`queue_ticket` — 排队号: number, category, people ahead, time, QR;
+- :func:`one_time_notice` — 一次性告知单: the whole guide of an item, so nobody has to come twice;
+- :func:`test_page` — the technician's printer test.
+
+:func:`guide_sections` is the guide's content, shared by the guide screen and the notice; :func:`qr_rows`
+draws on screen the same QR the paper carries.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from devices.document import PrintDocument, Qr, Rule, Text, qr_rows
+from kiosk.catalog import ServiceItem
+from kiosk.queue import QueueTicket
+from kiosk.session import DELIVERY_LABELS
+from offline_cache import StoredSubmission
+
+__all__ = ["application_receipt", "guide_sections", "one_time_notice", "qr_rows", "queue_ticket", "test_page"]
+
+
+def guide_sections(item: ServiceItem, members: list[ServiceItem]) -> list[tuple[str, list[str]]]:
+    """Every element of an item's guide (办事指南), as headed sections of plain lines."""
+    who = "个人" if item.applicant == "person" else "单位"
+    head = [f"事项编码 {item.code}　办理类型 {item.kind.value}　申请主体 {who}", f"实施部门 {item.department}"]
+    if members:
+        head.append("一件事包含：" + "、".join(m.name for m in members))
+    materials = [
+        f"{n}. {m.name}（{m.form}{f' {m.copies}份' if m.copies > 1 else ''}，{m.reuse.label}）"
+        + (f" {m.note}" if m.note else "")
+        for n, m in enumerate(item.materials, 1)
+    ]
+    sections = [
+        ("", head),
+        ("申请对象", [item.who_may_apply]),
+        ("受理条件", [f"{n}. {c}" for n, c in enumerate(item.conditions, 1)]),
+        ("申请材料", materials or ["无需提交材料"]),
+        ("办理流程", [" → ".join(item.procedure)]),
+        ("办理时限", [f"承诺时限：{item.time_limit_label}　法定时限：{item.legal_days}个工作日"]),
+        ("收费", [f"{item.fee.amount}（依据：{item.fee.basis}）"]),
+        ("设定依据", list(item.legal_basis)),
+        ("办理地点与时间", [item.place, item.hours]),
+        ("结果领取", ["、".join(DELIVERY_LABELS[d] for d in item.delivery)]),
+        ("咨询与投诉", [f"咨询电话：{item.phone}　投诉电话：{item.complaint_phone}"]),
+    ]
+    if item.online_url:
+        sections.append(("网上办理", [item.online_url]))
+    return sections
+
+
+def application_receipt(saved: StoredSubmission, station_name: str, hotline: str) -> PrintDocument:
+    """The receipt of a saved submission, from its masked facts only, so a reprint needs nothing personal."""
+    m = saved.masked
+    if m["promised_days"] == 0:
+        expected = "当场办结"
+    else:
+        expected = f"{m['promised_days']}个工作日，预计 {date.fromisoformat(m['expected']):%Y年%m月%d日}"
+        if m["expected_is_estimate"]:
+            expected += "（按周末估算，以窗口通知为准）"
+    blocks = [
+        Text(station_name, align="center"),
+        Text("办 事 回 执", align="center", large=True, bold=True),
+        Rule(),
+        Text("流水号", align="center"),
+        Text(saved.serial, align="center", large=True, bold=True),
+        Qr(saved.serial),
+        Rule(),
+        Text(f"事项：{m['item_name']}（{m['item_code']}）"),
+        Text(f"申请人：{m['applicant']}  {m['number']}"),
+        Text(f"已交材料：{'、'.join(m['materials']) or '无'}"),
+        Text(f"取件方式：{DELIVERY_LABELS.get(m['delivery'], m['delivery'])}"),
+        Text(f"办理时限：{expected}"),
+    ]
+    if m["decision"]:
+        blocks.append(Text(f"办理结果：{m['decision']}"))
+    blocks += [
+        Text(f"提交时间：{saved.created_at:%Y-%m-%d %H:%M}"),
+        Rule(),
+        Text("凭流水号可在自助机或窗口查询进度", align="center"),
+        Text(f"咨询投诉热线：{hotline}", align="center"),
+    ]
+    return PrintDocument(name=f"receipt-{saved.serial}", blocks=tuple(blocks))
+
+
+def queue_ticket(ticket: QueueTicket, people_ahead: int, station_name: str) -> PrintDocument:
+    lane = "（优先窗口）" if ticket.priority else ""
+    return PrintDocument(
+        name=f"ticket-{ticket.code}",
+        blocks=(
+            Text(station_name, align="center"),
+            Text("排 队 号", align="center"),
+            Text(ticket.code, align="center", large=True, bold=True),
+            Text(f"{ticket.category.name}{lane}", align="center"),
+            Text(f"前面还有 {people_ahead} 人", align="center", bold=True),
+            Rule(),
+            Qr(ticket.qr_data),
+            Text(f"取号时间：{ticket.issued_at:%Y-%m-%d %H:%M}", align="center"),
+            Text("请留意叫号屏和广播，过号请重新取号。", align="center"),
+        ),
+    )
+
+
+def one_time_notice(item: ServiceItem, members: list[ServiceItem], station_name: str, hotline: str) -> PrintDocument:
+    """一次性告知单: what to bring and what happens, all at once, so nobody has to come twice."""
+    blocks: list = [
+        Text(station_name, align="center"),
+        Text("一次性告知单", align="center", large=True, bold=True),
+        Text(item.name, align="center", bold=True),
+        Rule(),
+    ]
+    for heading, lines in guide_sections(item, members):
+        if heading:
+            blocks.append(Text(f"【{heading}】", bold=True))
+        blocks += [Text(line) for line in lines]
+    blocks += [Rule(), Text(f"服务热线：{hotline}", align="center")]
+    return PrintDocument(name=f"notice-{item.code}", blocks=tuple(blocks))
+
+
+def test_page(station_name: str, printer: str, settings_line: str, now: datetime) -> PrintDocument:
+    """What a technician prints to check a printer: sizes, Chinese text, rare characters, width, QR, cut."""
+    return PrintDocument(
+        name="test-page",
+        blocks=(
+            Text("打印测试页", align="center", large=True, bold=True),
+            Text(station_name, align="center"),
+            Rule(),
+            Text(f"打印机：{printer}"),
+            Text(settings_line),
+            Text(f"时间：{now:%Y-%m-%d %H:%M:%S}"),
+            Rule(),
+            Text("中文：政务服务 一次办好"),
+            Text("生僻字：𠀾 䶮 堃 喆（native 模式下可能缺字，raster 模式应完整）"),
+            Text("粗体 Bold", bold=True),
+            Text("0123456789" * 6),
+            Qr("KIOSK PRINTER TEST"),
+            Text("以上二维码可扫出 KIOSK PRINTER TEST", align="center"),
+        ),
+    )
