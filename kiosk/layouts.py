@@ -6,7 +6,7 @@ The printer back-ends turn a document into ESC/POS (native or raster), plain tex
   promised limit with the expected date in working days, hotline;
 - :func:`queue_ticket` — 排队号: number, category, people ahead, time, QR;
 - :func:`one_time_notice` — 一次性告知单: the whole guide of an item, so nobody has to come twice;
-- :func:`test_page` — the technician's printer test.
+- :func:`printer_test_page` — the technician's printer test.
 
 :func:`guide_sections` is the guide's content, shared by the guide screen and the notice; :func:`qr_rows`
 draws on screen the same QR the paper carries.
@@ -22,7 +22,7 @@ from kiosk.queue import QueueTicket
 from kiosk.session import DELIVERY_LABELS
 from offline_cache import StoredSubmission
 
-__all__ = ["application_receipt", "guide_sections", "one_time_notice", "qr_rows", "queue_ticket", "test_page"]
+__all__ = ["application_receipt", "guide_sections", "one_time_notice", "printer_test_page", "qr_rows", "queue_ticket"]
 
 
 def guide_sections(item: ServiceItem, members: list[ServiceItem]) -> list[tuple[str, list[str]]]:
@@ -122,7 +122,7 @@ def one_time_notice(item: ServiceItem, members: list[ServiceItem], station_name:
     return PrintDocument(name=f"notice-{item.code}", blocks=tuple(blocks))
 
 
-def test_page(station_name: str, printer: str, settings_line: str, now: datetime) -> PrintDocument:
+def printer_test_page(station_name: str, printer: str, settings_line: str, now: datetime) -> PrintDocument:
     """What a technician prints to check a printer: sizes, Chinese text, rare characters, width, QR, cut."""
     return PrintDocument(
         name="test-page",

@@ -226,3 +226,28 @@ async def test_no_command_palette_and_no_quit_key_for_residents(services, clock)
         await pilot.pause()
         assert app.is_running
         assert isinstance(app.screen, WelcomeScreen)
+
+
+async def test_paper_out_keeps_the_submission_and_the_serial_on_screen(app, services):
+    printer = services.devices.printer_simulator
+    printer.paper = "out"
+    async with app.run_test(size=SIZE) as pilot:
+        await start_application(pilot, WANG, "lnryd")
+        await pilot.click("#f-phone")
+        await pilot.press(*"13800001234")
+        await pilot.click("#next")
+        await settle(pilot)
+        await pilot.click("#confirm")
+        await settle(pilot)
+        assert isinstance(app.screen, DoneScreen)
+        serial = app.visit.saved.serial
+        text = screen_text(app)
+        assert serial in text and "申请已保存" in text
+        assert "回执未能打印" in text and "工作人员" in text and "缺纸" in text
+        assert services.store.find_by_serial(serial) is not None
+        assert printer.jobs == []
+
+        printer.paper = "ok"  # staff change the paper and reprint from the saved, masked receipt
+        assert services.reprint_receipt(serial).printed
+    (job,) = printer.jobs
+    assert serial.encode() in job.data and "王**".encode("gb18030") in job.data

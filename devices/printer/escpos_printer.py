@@ -12,6 +12,7 @@ input is flushed; a printer that is off line or out of paper gets no job, and th
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from devices.base import DeviceError, PrinterError, ReceiptPrinter
 from devices.document import PrintDocument
 from devices.printer.render import PaperSettings, to_escpos
 
+log = logging.getLogger(__name__)
 PaperState = Literal["ok", "near_end", "out", "unknown"]
 _FAILURES = (OSError, escpos_errors.Error, ValueError)
 
@@ -116,7 +118,8 @@ class EscposPrinter(ReceiptPrinter):
             printer.open()
             return query_status(printer)
         except _FAILURES as exc:
-            raise PrinterError(f"打印机无法连接（{self.uri}）：{exc}") from exc
+            log.warning("printer %s unreachable: %s", self.uri, exc)
+            raise PrinterError("打印机无法连接，请检查电源和连线") from exc
         finally:
             with contextlib.suppress(Exception):
                 printer.close()
@@ -134,7 +137,8 @@ class EscposPrinter(ReceiptPrinter):
                 raise PrinterError(status.text)
             printer._raw(data)
         except _FAILURES as exc:
-            raise PrinterError(f"打印机无法连接（{self.uri}）：{exc}") from exc
+            log.warning("printer %s unreachable: %s", self.uri, exc)
+            raise PrinterError("打印机无法连接，请检查电源和连线") from exc
         finally:
             with contextlib.suppress(Exception):
                 printer.close()
