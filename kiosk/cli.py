@@ -8,6 +8,11 @@
     kiosk devices ports [--json]     list this machine's serial ports
     kiosk devices read-card --port PORT [--baud B] [--timeout S] [--json] [--unmasked]
                                      wait for an ID card on the reader and print what it holds
+    kiosk devices print-test --printer URI [--mode native|raster]
+    kiosk devices print-sample receipt|ticket|notice --printer URI [--mode native|raster]
+    kiosk devices printer-status --printer URI [--json]
+    kiosk devices scan --port PORT [--baud B] [--timeout S] [--json]
+                                     wait for one scan and print the code
 
 Exit codes: 0 done, 1 nothing found (no match, no card before the timeout), 2 bad settings, data, arguments
 or a device error.
@@ -22,6 +27,7 @@ import queue
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from config.settings import Settings, SettingsError, StorageSettings, load_settings
@@ -33,6 +39,7 @@ from offline_cache import CacheError
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)  # a technician's command answers in one line; the kiosk logs to a file
     try:
         return args.handler(args)
     except (SettingsError, CatalogError, CacheError, DeviceError) as exc:
@@ -81,6 +88,32 @@ def _parser() -> argparse.ArgumentParser:
     read_card.add_argument("--unmasked", action="store_true", help="print names and numbers in full")
     read_card.add_argument("--photo-decoder", type=Path, help="a licensed WLT decoder library (libwlt2bmp.so)")
     read_card.set_defaults(handler=_devices_read_card)
+
+    def printer_args(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--printer",
+            required=True,
+            help="usb://VID:PID, serial:///dev/ttyS0?baudrate=9600, tcp://HOST:9100, file:///dev/usb/lp0 or sim://",
+        )
+        command.add_argument("--mode", choices=["native", "raster"], help="default: the settings' print_mode")
+
+    print_test = device_commands.add_parser("print-test", help="print the technician's test page")
+    printer_args(print_test)
+    print_test.set_defaults(handler=_devices_print, kind="test")
+    print_sample = device_commands.add_parser("print-sample", help="print a sample receipt, ticket or notice")
+    print_sample.add_argument("kind", choices=["receipt", "ticket", "notice"])
+    printer_args(print_sample)
+    print_sample.set_defaults(handler=_devices_print)
+    status = device_commands.add_parser("printer-status", help="ask the printer whether it is on line and has paper")
+    status.add_argument("--printer", required=True)
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=_devices_printer_status)
+    scan = device_commands.add_parser("scan", help="wait for one scan on a serial scanner and print the code")
+    scan.add_argument("--port", required=True)
+    scan.add_argument("--baud", type=int, default=9600)
+    scan.add_argument("--timeout", type=float, default=30.0)
+    scan.add_argument("--json", action="store_true")
+    scan.set_defaults(handler=_devices_scan)
     return parser
 
 
@@ -108,6 +141,7 @@ def _start(settings: Settings, demo: bool) -> int:
 
     services = build_services(settings)
     logging.basicConfig(
+        force=True,
         filename=services.data_dir / "kiosk.log",
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -230,3 +264,127 @@ def _print_card(record: dict[str, str], as_json: bool) -> None:
     else:
         for key, value in record.items():
             print(f"{key:<12} {value}")
+
+
+def _printer(args: argparse.Namespace):
+    """The printer the arguments name, and the simulator behind it for ``sim://``."""
+    from devices.factory import paper_settings
+    from devices.printer.escpos_printer import EscposPrinter
+    from devices.printer.simulator import PrinterSimulator
+
+    devices = load_settings(args.config).devices
+    if getattr(args, "mode", None):
+        devices = devices.model_copy(update={"print_mode": args.mode})
+    paper = paper_settings(devices)
+    if args.printer.startswith("sim://"):
+        simulator = PrinterSimulator(paper.width_mm, paper.font_path).start()
+        return EscposPrinter(simulator.uri, paper), simulator
+    return EscposPrinter(args.printer, paper), None
+
+
+def _devices_print(args: argparse.Namespace) -> int:
+    from devices import PrinterError
+    from kiosk.layouts import printer_test_page
+
+    settings = load_settings(args.config)
+    printer, simulator = _printer(args)
+    now = datetime.now()
+    if args.kind == "test":
+        qr = "打印机绘制" if printer.paper.native_qr else "图像"
+        line = f"{printer.paper.width_mm}mm · {printer.paper.mode} · QR {qr}"
+        document = printer_test_page(settings.station.name, args.printer, line, now)
+    else:
+        document = _sample(args.kind, settings, now)
+    try:
+        printer.print_document(document)
+    except PrinterError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if simulator is not None:
+            simulator.stop()
+    if simulator is not None:
+        print(f"已打印到模拟打印机：{simulator.jobs[-1].picture if simulator.jobs else '（无）'}")
+    else:
+        print(f"已发送到 {args.printer}")
+    return 0
+
+
+def _sample(kind: str, settings: Settings, now: datetime):
+    from devices.samples import WANG_XIUYING
+    from kiosk.layouts import application_receipt, one_time_notice, queue_ticket
+    from kiosk.queue import CATEGORIES, QueueTicket
+    from kiosk.serial import SerialNumber
+    from offline_cache import StoredSubmission
+
+    station = settings.station
+    catalog = load_catalog(settings.catalog.path)
+    if kind == "ticket":
+        return queue_ticket(QueueTicket(CATEGORIES[0], 1, now, priority=True), 0, station.name)
+    if kind == "notice":
+        item = catalog["MZ0001"]
+        return one_time_notice(item, catalog.members_of(item), station.name, station.hotline)
+    facts = {
+        "item_code": "MZ0001",
+        "item_name": catalog["MZ0001"].name,
+        "applicant": mask_name(WANG_XIUYING.name),
+        "number": mask_id_number(WANG_XIUYING.id_number),
+        "materials": ["居民身份证"],
+        "delivery": "window",
+        "promised_days": 0,
+        "expected": now.date().isoformat(),
+        "expected_is_estimate": False,
+        "decision": "样例回执，非真实业务",
+    }
+    serial = str(SerialNumber.issue(station.id, now.date(), 1))
+    return application_receipt(
+        StoredSubmission("sample", serial, "MZ0001", "", now, "sample", facts), station.name, station.hotline
+    )
+
+
+def _devices_printer_status(args: argparse.Namespace) -> int:
+    from devices import PrinterError
+
+    printer, simulator = _printer(args)
+    try:
+        status = printer.status()
+    except PrinterError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if simulator is not None:
+            simulator.stop()
+    if args.json:
+        print(json.dumps({"online": status.online, "paper": status.paper, "text": status.text}, ensure_ascii=False))
+    else:
+        print(status.text)
+    return 0 if status.online is not False and status.paper not in ("out",) else 1
+
+
+def _devices_scan(args: argparse.Namespace) -> int:
+    from devices import ScannerConnected, ScannerFault, ScanReceived
+    from devices.scanner.serial_scanner import SerialScanner
+
+    events: queue.Queue = queue.Queue()
+    scanner = SerialScanner(args.port, args.baud)
+    scanner.start(events.put)
+    deadline = time.monotonic() + args.timeout
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                event = events.get(timeout=left)
+            except queue.Empty:
+                break
+            match event:
+                case ScannerConnected() if not args.json:
+                    print(f"扫码枪已连接（{args.port}），请扫码…", file=sys.stderr)
+                case ScannerFault(reason):
+                    print(f"kiosk: {reason}", file=sys.stderr)
+                    return 2
+                case ScanReceived(code):
+                    print(json.dumps({"code": code}, ensure_ascii=False) if args.json else code)
+                    return 0
+    finally:
+        scanner.stop()
+    print(f"kiosk: {args.timeout:g} 秒内没有扫到码", file=sys.stderr)
+    return 1

@@ -101,7 +101,7 @@ def queue_ticket(ticket: QueueTicket, people_ahead: int, station_name: str) -> P
             Rule(),
             Qr(ticket.qr_data),
             Text(f"取号时间：{ticket.issued_at:%Y-%m-%d %H:%M}", align="center"),
-            Text("请留意叫号屏和广播，过号请重新取号。", align="center"),
+            Text("请留意叫号，过号请重新取号", align="center"),
         ),
     )
 

@@ -59,6 +59,7 @@ class PaperSettings:
 def to_escpos(document: PrintDocument, paper: PaperSettings) -> bytes:
     """The bytes a printer needs to print ``document`` and cut the paper."""
     out = Dummy()
+    out.profile.profile_data["media"]["width"]["pixels"] = paper.dots  # the generic profile knows no paper
     out.hw("INIT")
     if paper.mode == "raster":
         out.image(draw(document, paper), impl="bitImageRaster", center=False)
