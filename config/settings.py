@@ -107,6 +107,9 @@ class DeviceSettings(_Section):
     """Serial port of the scanner (``kiosk devices ports`` lists them)."""
     scanner_baud: int = Field(default=9600, ge=1200, le=921600)
     """Baud rate of the scanner; 9600 and 115200 are usual."""
+    wedge_scanner: bool = False
+    """A USB scanner in keyboard-wedge mode is attached: bursts of keys faster than a person types, ending in
+    Enter, are taken as scans and never land in a text field."""
     scanner_prefix: str = ""
     """A prefix the scanner is configured to send before each code, stripped; AIM identifiers such as ``]Q1``
     are stripped in any case."""

@@ -23,6 +23,7 @@ from devices import (
 )
 from devices import ScanReceived as DeviceScan
 from devices.samples import DEMO_CARDS
+from devices.scanner.framing import WedgeDetector
 from kiosk.identity import age_on
 from kiosk.services import KioskServices
 from kiosk.session import Applicant, Visit
@@ -62,6 +63,8 @@ class KioskApp(App, inherit_bindings=False):
         )
         self.clock = clock
         self._last_activity = clock()
+        self.wedge = WedgeDetector() if services.settings.devices.wedge_scanner else None
+        self._replayed: set[int] = set()  # keys the wedge detector held back, handed on as typing
 
     def get_default_screen(self) -> WelcomeScreen:
         return WelcomeScreen()
@@ -72,6 +75,8 @@ class KioskApp(App, inherit_bindings=False):
         devices.scanner.start(self._device_event)
         self.refresh_sync_status()
         self.set_interval(1, self.check_inactivity)
+        if self.wedge is not None:
+            self.set_interval(0.02, self._release_held_keys)
         if self.demo:
             for key, action, _ in self._demo_keys():
                 self.bind(key, action, show=False)
@@ -126,7 +131,25 @@ class KioskApp(App, inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key | events.MouseDown):
             self._last_activity = self.clock()
+        if self.wedge is not None and isinstance(event, events.Key) and id(event) not in self._replayed:
+            decision = self.wedge.key(event.character if event.is_printable else None, event.key, event.time)
+            if decision.scan is not None:
+                self.screen.post_message(ScanReceived(decision.scan))
+                return
+            if decision.hold or decision.release:
+                self._replay(decision.release)
+                return
+        self._replayed.discard(id(event))
         await super().on_event(event)
+
+    def _release_held_keys(self) -> None:
+        self._replay(self.wedge.flush(time.monotonic()).release)
+
+    def _replay(self, keys: tuple[tuple[str | None, str], ...]) -> None:
+        for character, key in keys:
+            replayed = events.Key(key, character)
+            self._replayed.add(id(replayed))
+            self.post_message(replayed)
 
     def check_inactivity(self) -> None:
         """Warn, then wipe the visit, when nobody has touched the kiosk for the configured time."""

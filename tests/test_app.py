@@ -251,3 +251,48 @@ async def test_paper_out_keeps_the_submission_and_the_serial_on_screen(app, serv
         assert services.reprint_receipt(serial).printed
     (job,) = printer.jobs
     assert serial.encode() in job.data and "王**".encode("gb18030") in job.data
+
+
+async def scanner_burst(pilot, code: str) -> None:
+    """Keys as a wedge scanner types them: all at once, ending in Enter (Pilot.press waits between keys)."""
+    from textual import events
+
+    for char in code:
+        pilot.app._driver.send_message(events.Key(char if char.isalnum() else "minus", char))
+    pilot.app._driver.send_message(events.Key("enter", "\r"))
+    await settle(pilot)
+
+
+async def _wedge_app(services, clock):
+    from kiosk.app import make_app
+
+    services.settings.devices.wedge_scanner = True
+    return make_app(services, demo=True, clock=clock)
+
+
+async def test_wedge_scan_opens_progress_and_never_lands_in_a_field(services, clock):
+    app = await _wedge_app(services, clock)
+    serial = str(SerialNumber.issue("DEMO01", date(2026, 11, 23), 1))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#apply")
+        await pilot.click("#mode-person")
+        await pilot.click("#person-name")
+        await scanner_burst(pilot, serial)
+        assert app.screen.query_one("#person-name", Input).value == ""
+
+        await pilot.click("#back")
+        await scanner_burst(pilot, serial)
+        await wait_until(pilot, lambda: isinstance(app.screen, ProgressScreen))
+
+
+async def test_with_a_wedge_scanner_a_person_still_types_every_key_in_order(services, clock):
+    app = await _wedge_app(services, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#apply")
+        await pilot.click("#mode-person")
+        await pilot.click("#person-number")
+        for key in "360426199101010071":
+            await pilot.press(key)
+            await pilot.pause(0.06)  # people type slower than a scanner
+        await wait_until(pilot, lambda: len(app.screen.query_one("#person-number", Input).value) == 18)
+        assert app.screen.query_one("#person-number", Input).value == "360426199101010071"
