@@ -61,9 +61,7 @@ def build_devices(settings: DeviceSettings, data_dir: Path) -> Devices:
     paper = paper_settings(settings)
     uri = settings.printer
     if uri.startswith("sim://"):
-        folder = data_dir / "receipts"
-        folder.mkdir(parents=True, exist_ok=True)
-        printer_simulator = PrinterSimulator(paper.width_mm, paper.font_path, folder).start()
+        printer_simulator = PrinterSimulator(paper.width_mm, paper.font_path, data_dir / "receipts").start()
         uri = printer_simulator.uri
     scanner_simulator = None
     scanner_port = settings.scanner_port

@@ -2,6 +2,7 @@
 
     kiosk demo                       start with demo devices and a throw-away data folder
     kiosk run [--config PATH]        start with the configured devices and data folder
+    kiosk reprint SERIAL             staff: print a saved receipt again (from its masked copy)
     kiosk catalog list [--json]      list every service item
     kiosk catalog search QUERY       search by Chinese text, pinyin initials or item code
     kiosk catalog validate PATH      check a catalog folder or file and report every problem
@@ -62,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="start with demo devices and a throw-away data folder")
     demo.add_argument("--data-dir", type=Path, help="keep the demo's data here instead of a new temporary folder")
     demo.set_defaults(handler=_demo)
+
+    reprint = commands.add_parser("reprint", help="staff: print a saved receipt again, from its masked copy")
+    reprint.add_argument("serial", help="the serial number (流水号) on the resident's screen or old receipt")
+    reprint.set_defaults(handler=_reprint)
 
     catalog = commands.add_parser("catalog", help="list, search and validate the service catalog")
     catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
@@ -149,6 +154,26 @@ def _start(settings: Settings, demo: bool) -> int:
     make_app(services, demo=demo).run()
     if demo:
         print(f"演示数据保存在 {services.data_dir}，打印出的回执图片在 {services.data_dir / 'receipts'}")
+    return 0
+
+
+def _reprint(args: argparse.Namespace) -> int:
+    from kiosk.serial import SerialNumberError
+    from kiosk.services import build_services
+
+    services = build_services(load_settings(args.config))
+    try:
+        outcome = services.reprint_receipt(args.serial)
+    except SerialNumberError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        services.devices.close()
+        services.store.close()
+    if not outcome.printed:
+        print(f"kiosk: {outcome.message}", file=sys.stderr)
+        return 1
+    print(f"已补打回执 {args.serial}")
     return 0
 
 

@@ -78,3 +78,38 @@ def test_scan_prints_one_code_and_times_out_without_one():
         sim.stop()
     missing = kiosk("scan", "--port", "/dev/ttyNOPE", "--timeout", "5")
     assert missing.returncode == 2
+
+
+def test_staff_reprint_a_saved_receipt(tmp_path, services):
+    from devices.samples import WANG_XIUYING
+    from kiosk.session import Applicant, Application
+
+    application = Application(services.catalog["MZ0001"], Applicant.from_card(WANG_XIUYING))
+    application.set_values({"phone": "13800001234"}, services.today())
+    saved = services.submit(application)
+    printer = PrinterSimulator(58, None, tmp_path / "paper").start()
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        f'[storage]\ndata_dir = "{services.data_dir}"\n[devices]\nprinter = "{printer.uri}"\n', encoding="utf-8"
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "kiosk", "--config", str(config), "reprint", saved.serial],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        (job,) = printer.jobs
+        assert saved.serial.encode() in job.data and "王秀英".encode("gb18030") not in job.data
+        unknown = subprocess.run(
+            [sys.executable, "-m", "kiosk", "--config", str(config), "reprint", "DEMO01-261123-0009-" + "X"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
+        )
+        assert unknown.returncode == 2 and "流水号" in unknown.stderr
+    finally:
+        printer.stop()

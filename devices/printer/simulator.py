@@ -41,6 +41,7 @@ class PrinterSimulator:
         self.width_mm = width_mm
         self.font_path = font_path
         self.folder = folder or Path(tempfile.mkdtemp(prefix="printer-sim-"))
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.paper: Literal["ok", "near_end", "out"] = "ok"
         self.online = True
         self.drop_connections = False
