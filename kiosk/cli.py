@@ -22,6 +22,7 @@ or a device error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import queue
@@ -229,21 +230,13 @@ def _devices_read_card(args: argparse.Namespace) -> int:
     from devices.idcard.photo import PhotoDecoder
     from devices.idcard.reader import SerialCardReader
 
-    events: queue.Queue = queue.Queue()
     decoder = PhotoDecoder(args.photo_decoder) if args.photo_decoder else None
     reader = SerialCardReader(args.port, args.baud, poll_interval=0.1, photo_decoder=decoder)
-    reader.start(events.put)
-    deadline = time.monotonic() + args.timeout
-    try:
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                event = events.get(timeout=left)
-            except queue.Empty:
-                break
+    with contextlib.closing(_events_within(reader, args.timeout)) as events:
+        for event in events:
             match event:
-                case ReaderConnected():
-                    if not args.json:
-                        print(f"读卡器已连接（{args.port}），请放卡…", file=sys.stderr)
+                case ReaderConnected() if not args.json:
+                    print(f"读卡器已连接（{args.port}），请放卡…", file=sys.stderr)
                 case ReaderFault(reason):
                     print(f"kiosk: {reason}", file=sys.stderr)
                     return 2
@@ -253,10 +246,23 @@ def _devices_read_card(args: argparse.Namespace) -> int:
                 case CardPlaced(card):
                     _print_card(card_record(card, masked=not args.unmasked), args.json)
                     return 0
-    finally:
-        reader.stop()
     print(f"kiosk: {args.timeout:g} 秒内没有读到卡", file=sys.stderr)
     return 1
+
+
+def _events_within(device, timeout: float):
+    """Start a device, yield its events for ``timeout`` seconds, stop it (also when the caller stops early)."""
+    events: queue.Queue = queue.Queue()
+    device.start(events.put)
+    deadline = time.monotonic() + timeout
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                yield events.get(timeout=left)
+            except queue.Empty:
+                return
+    finally:
+        device.stop()
 
 
 def card_record(card: IdentityCard, masked: bool) -> dict[str, str]:
@@ -390,16 +396,8 @@ def _devices_scan(args: argparse.Namespace) -> int:
     from devices import ScannerConnected, ScannerFault, ScanReceived
     from devices.scanner.serial_scanner import SerialScanner
 
-    events: queue.Queue = queue.Queue()
-    scanner = SerialScanner(args.port, args.baud)
-    scanner.start(events.put)
-    deadline = time.monotonic() + args.timeout
-    try:
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                event = events.get(timeout=left)
-            except queue.Empty:
-                break
+    with contextlib.closing(_events_within(SerialScanner(args.port, args.baud), args.timeout)) as events:
+        for event in events:
             match event:
                 case ScannerConnected() if not args.json:
                     print(f"扫码枪已连接（{args.port}），请扫码…", file=sys.stderr)
@@ -409,7 +407,5 @@ def _devices_scan(args: argparse.Namespace) -> int:
                 case ScanReceived(code):
                     print(json.dumps({"code": code}, ensure_ascii=False) if args.json else code)
                     return 0
-    finally:
-        scanner.stop()
     print(f"kiosk: {args.timeout:g} 秒内没有扫到码", file=sys.stderr)
     return 1

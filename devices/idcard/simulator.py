@@ -17,11 +17,8 @@ from __future__ import annotations
 import os
 import random
 import select
-import shutil
-import tempfile
 import threading
 import time
-import tty
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +26,7 @@ from devices.base import IdentityCard
 from devices.idcard import codec
 from devices.idcard.codec import FrameDecoder, Status
 from devices.idcard.records import encode_text
+from devices.pty_port import VirtualSerialPort
 
 PHOTO_LEN = 1024
 
@@ -53,9 +51,8 @@ class CardReaderSimulator:
         """``pace_baud``: when above 0, answers leave no faster than a real line at that rate would carry
         them (10 bits a byte); a bare pseudo-terminal moves bytes at memory speed."""
         self.pace_baud = pace_baud
-        self._own_folder = folder is None
-        self._folder = folder or Path(tempfile.mkdtemp(prefix="idcard-sim-"))
-        self.port = str(self._folder / "ttyIDCARD")
+        self._cable = VirtualSerialPort("ttyIDCARD", folder)
+        self.port = self._cable.path
         self.faults = Faults()
         self.requests: list[codec.Command] = []
         self._random = random.Random(seed)
@@ -63,11 +60,8 @@ class CardReaderSimulator:
         self._card: IdentityCard | None = None
         self._photo = b""
         self._state = "none"  # none, new, found, selected, read
-        self._master: int | None = None
-        self._slave: int | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._plug()
 
     # Cards ----------------------------------------------------------------------------------------------
 
@@ -84,30 +78,15 @@ class CardReaderSimulator:
 
     # The cable ------------------------------------------------------------------------------------------
 
-    def _plug(self) -> None:
-        master, slave = os.openpty()
-        tty.setraw(slave)  # no echo, no line editing: bytes pass as they are
-        link = Path(self.port)
-        tmp = link.with_suffix(".new")
-        tmp.unlink(missing_ok=True)
-        tmp.symlink_to(os.ttyname(slave))
-        tmp.replace(link)
-        self._master, self._slave = master, slave
-
     def unplug(self) -> None:
         """Pull the cable: the driver's next read or write fails and the port path disappears."""
         with self._lock:
-            Path(self.port).unlink(missing_ok=True)
-            for fd in (self._master, self._slave):
-                if fd is not None:
-                    os.close(fd)
-            self._master = self._slave = None
+            self._cable.unplug()
 
     def replug(self) -> None:
         """Plug the cable back in: a new pty behind the same port path."""
         with self._lock:
-            if self._master is None:
-                self._plug()
+            self._cable.plug()
 
     # The loop -------------------------------------------------------------------------------------------
 
@@ -120,17 +99,16 @@ class CardReaderSimulator:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
-        self.unplug()
-        if self._own_folder:
-            shutil.rmtree(self._folder, ignore_errors=True)
+        with self._lock:
+            self._cable.close()
 
     def _run(self) -> None:
         decoder = FrameDecoder()
         master = None
         while not self._stop.is_set():
             with self._lock:
-                if self._master != master:
-                    master, decoder = self._master, FrameDecoder()
+                if self._cable.master != master:
+                    master, decoder = self._cable.master, FrameDecoder()
             if master is None:
                 time.sleep(0.01)
                 continue

@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
-import tempfile
 import threading
 import time
-import tty
 from dataclasses import dataclass
 from pathlib import Path
+
+from devices.pty_port import VirtualSerialPort
 
 
 @dataclass
@@ -37,17 +36,13 @@ class ScannerFaults:
 
 class ScannerSimulator:
     def __init__(self, folder: Path | None = None) -> None:
-        self._own_folder = folder is None
-        self._folder = folder or Path(tempfile.mkdtemp(prefix="scanner-sim-"))
-        self.port = str(self._folder / "ttySCANNER")
+        self._cable = VirtualSerialPort("ttySCANNER", folder, nonblocking=True)
+        self.port = self._cable.path
         self.faults = ScannerFaults()
         self._lock = threading.Lock()
         self._outbox: queue.Queue[bytes] = queue.Queue()
-        self._master: int | None = None
-        self._slave: int | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._plug()
 
     # Scanning -------------------------------------------------------------------------------------------
 
@@ -61,31 +56,15 @@ class ScannerSimulator:
 
     # The cable ------------------------------------------------------------------------------------------
 
-    def _plug(self) -> None:
-        master, slave = os.openpty()
-        tty.setraw(slave)  # no echo, no CR/LF translation: bytes pass as they are
-        os.set_blocking(master, False)  # a full pty buffer must not block the sender while holding the lock
-        link = Path(self.port)
-        tmp = link.with_suffix(".new")
-        tmp.unlink(missing_ok=True)
-        tmp.symlink_to(os.ttyname(slave))
-        tmp.replace(link)
-        self._master, self._slave = master, slave
-
     def unplug(self) -> None:
         """Pull the cable: the driver's next read fails and the port path disappears."""
         with self._lock:
-            Path(self.port).unlink(missing_ok=True)
-            for fd in (self._master, self._slave):
-                if fd is not None:
-                    os.close(fd)
-            self._master = self._slave = None
+            self._cable.unplug()
 
     def replug(self) -> None:
         """Plug the cable back in: a new pty behind the same port path."""
         with self._lock:
-            if self._master is None:
-                self._plug()
+            self._cable.plug()
 
     # The loop -------------------------------------------------------------------------------------------
 
@@ -99,9 +78,8 @@ class ScannerSimulator:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
-        self.unplug()
-        if self._own_folder:
-            shutil.rmtree(self._folder, ignore_errors=True)
+        with self._lock:
+            self._cable.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -124,10 +102,10 @@ class ScannerSimulator:
         while piece and not self._stop.is_set():
             # Under the lock, so unplug() cannot close the fd (and a replug reuse its number) mid-write.
             with self._lock:
-                if self._master is None:
+                if self._cable.master is None:
                     return False
                 try:
-                    written = os.write(self._master, piece)
+                    written = os.write(self._cable.master, piece)
                 except BlockingIOError:
                     written = 0
                 except OSError:
