@@ -48,6 +48,11 @@ class ProgressScreen(KioskScreen):
             self.lookup()
 
     def on_scan_received(self, message: ScanReceived) -> None:
+        if "\ufffd" in message.code or not message.code.isprintable():
+            self.query_one("#progress-result", Static).update(
+                "⚠ 扫到的码无法识别。请把回执二维码放平再扫，或手动输入流水号。"
+            )
+            return
         self.query_one("#serial-input", Input).value = message.code
         self.lookup()
 

@@ -296,3 +296,11 @@ async def test_with_a_wedge_scanner_a_person_still_types_every_key_in_order(serv
             await pilot.pause(0.06)  # people type slower than a scanner
         await wait_until(pilot, lambda: len(app.screen.query_one("#person-number", Input).value) == 18)
         assert app.screen.query_one("#person-number", Input).value == "360426199101010071"
+
+
+async def test_a_garbled_scan_on_the_progress_screen_is_called_unreadable(app, services):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#progress")
+        services.devices.scanner_simulator.send_raw(b"\xff\xfe#@!\r\n")
+        await wait_until(pilot, lambda: "无法识别" in screen_text(app))
+        assert app.screen.query_one("#serial-input", Input).value == ""
