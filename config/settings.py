@@ -99,7 +99,9 @@ class DeviceSettings(_Section):
     printer_encoding: str = "gb18030"
     """Text encoding of native mode; most Chinese printers take GB18030 (some GBK or UTF-8)."""
     font_path: Path | None = None
-    """A CJK font for raster mode and receipt pictures; empty means the first of the usual Debian fonts found."""
+    """A CJK font for raster mode and receipt pictures; empty means the first of the usual Debian fonts found.
+    Raster mode prints a rare character in a name only if this font has it: the Debian fonts cover the
+    basic and Extension A blocks, not Extension B (𠀾…); use a font that does where names need it."""
     scanner: Literal["serial", "simulator"] = "serial"
     """Queue-ticket / QR scanner in serial mode (USB CDC-ACM or RS-232) on ``scanner_port``, or a simulated one
     on a pseudo-terminal (the demo scans its sample codes there)."""

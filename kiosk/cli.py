@@ -96,9 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     read_card.set_defaults(handler=_devices_read_card)
 
     def printer_args(command: argparse.ArgumentParser) -> None:
-        command.add_argument(
+        target = command.add_mutually_exclusive_group(required=True)
+        target.add_argument("--preview", type=Path, help="write a PNG of the paper instead of printing")
+        target.add_argument(
             "--printer",
-            required=True,
             help="usb://VID:PID, serial:///dev/ttyS0?baudrate=9600, tcp://HOST:9100, file:///dev/usb/lp0 or sim://",
         )
         command.add_argument("--mode", choices=["native", "raster"], help="default: the settings' print_mode")
@@ -315,17 +316,25 @@ def _printer(args: argparse.Namespace):
 
 def _devices_print(args: argparse.Namespace) -> int:
     from devices import PrinterError
+    from devices.factory import paper_settings
+    from devices.printer.render import draw
     from kiosk.layouts import printer_test_page
 
     settings = load_settings(args.config)
-    printer, simulator = _printer(args)
+    devices = settings.devices.model_copy(update={"print_mode": args.mode}) if args.mode else settings.devices
+    paper = paper_settings(devices)
     now = datetime.now()
     if args.kind == "test":
-        qr = "打印机绘制" if printer.paper.native_qr else "图像"
-        line = f"{printer.paper.width_mm}mm · {printer.paper.mode} · QR {qr}"
-        document = printer_test_page(settings.station.name, args.printer, line, now)
+        qr = "打印机绘制" if paper.native_qr else "图像"
+        target = args.printer or "preview"
+        document = printer_test_page(settings.station.name, target, f"{paper.width_mm}mm · {paper.mode} · QR {qr}", now)
     else:
         document = _sample(args.kind, settings, now)
+    if args.preview:
+        draw(document, paper).save(args.preview)
+        print(f"预览图：{args.preview}")
+        return 0
+    printer, simulator = _printer(args)
     try:
         printer.print_document(document)
     except PrinterError as exc:

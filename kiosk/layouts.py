@@ -135,7 +135,7 @@ def printer_test_page(station_name: str, printer: str, settings_line: str, now: 
             Text(f"时间：{now:%Y-%m-%d %H:%M:%S}"),
             Rule(),
             Text("中文：政务服务 一次办好"),
-            Text("生僻字：𠀾 䶮 堃 喆（native 模式下可能缺字，raster 模式应完整）"),
+            Text("生僻字：䶮 堃 喆 玥 燚（native 模式可能缺字，raster 模式应完整）"),
             Text("粗体 Bold", bold=True),
             Text("0123456789" * 6),
             Qr("KIOSK PRINTER TEST"),

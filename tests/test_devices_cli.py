@@ -113,3 +113,12 @@ def test_staff_reprint_a_saved_receipt(tmp_path, services):
         assert unknown.returncode == 2 and "流水号" in unknown.stderr
     finally:
         printer.stop()
+
+
+def test_previews_need_no_printer(tmp_path):
+    from PIL import Image
+
+    for kind in ("receipt", "ticket", "notice"):
+        result = kiosk("print-sample", kind, "--preview", str(tmp_path / f"{kind}.png"))
+        assert result.returncode == 0, result.stderr
+        assert Image.open(tmp_path / f"{kind}.png").width == 384

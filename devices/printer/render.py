@@ -167,4 +167,4 @@ def _wrap(text: str, dots: int, font: ImageFont.FreeTypeFont) -> list[str]:
     return lines
 
 
-__all__ = ["COLUMNS", "DOTS", "PaperSettings", "display_width", "draw", "to_escpos"]
+__all__ = ["COLUMNS", "DOTS", "PaperSettings", "draw", "find_cjk_font", "to_escpos"]
