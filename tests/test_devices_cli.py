@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from devices.printer.render import find_cjk_font
 from devices.printer.simulator import PrinterSimulator
 from devices.scanner.simulator import ScannerSimulator
 
 ROOT = Path(__file__).parent.parent
+requires_font = pytest.mark.skipif(find_cjk_font() is None, reason="no CJK font (apt-get install fonts-wqy-zenhei)")
 
 
 def kiosk(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
@@ -28,6 +31,7 @@ def test_print_test_and_samples_on_the_simulated_printer():
         assert picture.is_file() and picture.suffix == ".png"
 
 
+@requires_font
 def test_print_sample_over_tcp_in_raster_mode(tmp_path):
     sim = PrinterSimulator(58, find_cjk_font(), tmp_path).start()
     try:
@@ -115,6 +119,7 @@ def test_staff_reprint_a_saved_receipt(tmp_path, services):
         printer.stop()
 
 
+@requires_font
 def test_previews_need_no_printer(tmp_path):
     from PIL import Image
 
