@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import queue
 import subprocess
 import sys
 import time
@@ -16,28 +15,9 @@ from devices.idcard import codec
 from devices.idcard.reader import SerialCardReader
 from devices.idcard.simulator import CardReaderSimulator
 from devices.samples import ALL_CARDS, WANG_XIUYING
+from tests.conftest import Events
 
 ROOT = Path(__file__).parent.parent
-
-
-class Events:
-    def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue()
-
-    def __call__(self, event) -> None:
-        self.queue.put(event)
-
-    def next(self, kind, timeout: float = 10.0):
-        """The next event of ``kind``, skipping others; fail if none comes in time."""
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                event = self.queue.get(timeout=left)
-            except queue.Empty:
-                break
-            if isinstance(event, kind):
-                return event
-        raise AssertionError(f"no {kind.__name__} within {timeout} s")
 
 
 @pytest.fixture

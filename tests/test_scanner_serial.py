@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import queue
 import time
 from pathlib import Path
 
@@ -11,28 +10,7 @@ import pytest
 from devices import ScanReceived
 from devices.scanner.serial_scanner import ScannerConnected, ScannerFault, SerialScanner
 from devices.scanner.simulator import ScannerSimulator
-
-
-class Events:
-    def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue()
-        self.seen: list = []
-
-    def __call__(self, event) -> None:
-        self.seen.append(event)
-        self.queue.put(event)
-
-    def next(self, kind, timeout: float = 5.0):
-        """The next event of ``kind``, skipping others; fail if none comes in time."""
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                event = self.queue.get(timeout=left)
-            except queue.Empty:
-                break
-            if isinstance(event, kind):
-                return event
-        raise AssertionError(f"no {kind.__name__} within {timeout} s")
+from tests.conftest import Events
 
 
 @pytest.fixture
