@@ -117,6 +117,28 @@ class DeviceSettings(_Section):
     are stripped in any case."""
 
 
+class SyncSettings(_Section):
+    """Uploading to the central hall. The hall's address and this kiosk's credentials come from enrolment
+    (``kiosk enroll URL CODE``) and live in the kiosk's database, not here."""
+
+    batch_size: int = Field(default=100, ge=1, le=500)
+    """Submissions sent to the hall per request."""
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    """How long to wait for the hall to answer one request before calling it unreachable."""
+    backoff_base_seconds: float = Field(default=2.0, gt=0, le=600)
+    """First retry delay after a failure; it doubles with each failure (with full jitter) up to the cap."""
+    backoff_cap_seconds: float = Field(default=300.0, gt=0, le=86400)
+    """Longest wait between retries, and the longest Retry-After the kiosk honours."""
+    idle_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """How often the sync engine wakes when nothing is waiting (new submissions wake it at once)."""
+    heartbeat_seconds: float = Field(default=300.0, ge=10, le=86400)
+    """How often the kiosk reports its devices' health to the hall."""
+    case_status_seconds: float = Field(default=120.0, ge=5, le=86400)
+    """How often the kiosk fetches the progress of the cases filed here."""
+    catalog_seconds: float = Field(default=3600.0, ge=10, le=86400)
+    """How often the kiosk asks the hall for catalog changes."""
+
+
 class Settings(BaseSettings):
     """Every setting of the kiosk. The shipped ``config/kiosk.toml`` documents each one."""
 
@@ -128,6 +150,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     catalog: CatalogSettings = CatalogSettings()
     devices: DeviceSettings = DeviceSettings()
+    sync: SyncSettings = SyncSettings()
 
     @classmethod
     def settings_customise_sources(

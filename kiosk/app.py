@@ -56,7 +56,7 @@ class KioskApp(App, inherit_bindings=False):
         self.services = services
         self.demo = demo
         self.visit = Visit()
-        self.sync_status = SyncStatusChanged(online=False, pending=0)
+        self.sync_status = SyncStatusChanged(services.sync_status())
         self.reader_state = ReaderStatus(False, "正在连接读卡器…", "starting")
         self.demo_note = (
             f"演示模式 · 数据在 {services.data_dir}，回执图片在其 receipts 文件夹 · 按 F1 查看演示按键" if demo else ""
@@ -73,7 +73,8 @@ class KioskApp(App, inherit_bindings=False):
         devices = self.services.devices
         devices.reader.start(self._device_event)
         devices.scanner.start(self._device_event)
-        self.refresh_sync_status()
+        self.services.sync.on_status = lambda status: self.post_message(_ToScreen(SyncStatusChanged(status)))
+        self.services.sync.start()
         self.set_interval(1, self.check_inactivity)
         if self.wedge is not None:
             self.set_interval(0.02, self._release_held_keys)
@@ -82,6 +83,7 @@ class KioskApp(App, inherit_bindings=False):
                 self.bind(key, action, show=False)
 
     def on_unmount(self) -> None:
+        self.services.sync.stop()
         self.services.devices.close()
 
     # Devices → screens -----------------------------------------------------------------------------------
@@ -114,17 +116,17 @@ class KioskApp(App, inherit_bindings=False):
         inner = message.inner
         if isinstance(inner, ReaderStatus):
             self.reader_state = inner
+            self.services.device_health["reader"] = {"state": "ok" if inner.ok else "fault", "detail": inner.detail}
+        if isinstance(inner, SyncStatusChanged):
+            self.sync_status = inner
         if isinstance(inner, CardRead | ScanReceived):
             self._last_activity = self.clock()
         self.screen.post_message(inner)
 
     @work(thread=True, exclusive=True, group="status", exit_on_error=False)
     def refresh_sync_status(self) -> None:
-        """Count what waits on this machine. The hall connection comes with the sync engine."""
-        self.post_message(_ToScreen(SyncStatusChanged(online=False, pending=self.services.pending_count())))
-
-    def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
-        self.sync_status = message
+        """Count again what waits on this machine (the sync engine reports after each of its cycles)."""
+        self.post_message(_ToScreen(SyncStatusChanged(self.services.sync_status())))
 
     # The visit and the privacy wipe ----------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ notice. The data lives in TOML files (one per department) under ``config/catalog
 from __future__ import annotations
 
 import itertools
+import logging
 import tomllib
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -37,6 +38,9 @@ __all__ = [
     "default_catalog_path",
     "load_catalog",
 ]
+
+
+log = logging.getLogger(__name__)
 
 
 class CatalogError(Exception):
@@ -263,7 +267,23 @@ class Catalog:
         return [item for item in self._items.values() if item.department == department]
 
     def members_of(self, bundle: ServiceItem) -> list[ServiceItem]:
-        return [self._items[code] for code in bundle.members]
+        return [self._items[code] for code in bundle.members if code in self._items]
+
+    def with_changes(self, changes: dict[str, dict | None]) -> Catalog:
+        """This catalog with the hall's changes: an item by code replaces or adds, None removes. An item that
+        does not validate is skipped and logged, so one bad update never takes the catalog down."""
+        if not changes:
+            return self
+        items = dict(self._items)
+        for code, raw in changes.items():
+            if raw is None:
+                items.pop(code, None)
+                continue
+            try:
+                items[code] = ServiceItem.model_validate(raw)
+            except ValidationError as exc:
+                log.warning("catalog update for %s skipped: %s", code, exc.error_count())
+        return Catalog(items.values())
 
     def search(self, query: str, limit: int = 50) -> list[ServiceItem]:
         """Items matching ``query`` by code, Chinese text, pinyin initials or full pinyin, best first."""

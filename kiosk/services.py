@@ -22,6 +22,7 @@ from kiosk.serial import SerialNumber
 from kiosk.session import Application
 from kiosk.workdays import add_working_days
 from offline_cache import AlreadyRated, CacheError, Store, StoredSubmission
+from offline_cache.sync import SyncEngine, SyncStatus
 
 log = logging.getLogger(__name__)
 
@@ -34,14 +35,17 @@ class PrintOutcome:
     message: str = ""
 
 
-def build_services(settings: Settings, now: Callable[[], datetime] = datetime.now) -> KioskServices:
-    """Load the catalog, open the store and the devices the settings name.
+def build_services(
+    settings: Settings, now: Callable[[], datetime] = datetime.now, db_path: Path | None = None
+) -> KioskServices:
+    """Load the catalog, open the store (``<data_dir>/kiosk.db`` unless ``db_path``) and the devices the settings
+    name. The sync engine is built, not started: the app (or the command) that owns it starts it.
 
     Raises ``CatalogError`` or ``CacheError`` with a message a technician can act on.
     """
     data_dir = settings.storage.resolved_data_dir()
     catalog = load_catalog(settings.catalog.path)
-    store = Store(data_dir / "kiosk.db")
+    store = Store(db_path or data_dir / "kiosk.db")
     return KioskServices(settings, catalog, store, build_devices(settings.devices, data_dir), data_dir, now)
 
 
@@ -57,10 +61,24 @@ class KioskServices:
     ):
         self.now = now
         self.settings = settings
-        self.catalog = catalog
+        self.shipped_catalog = catalog
+        self.catalog = catalog.with_changes(store.catalog_changes())
         self.store = store
         self.devices = devices
         self.data_dir = data_dir
+        # Each device's last known state, for the hall's fleet view: {"reader": {"state": ..., "detail": ...}}
+        self.device_health: dict[str, dict[str, str]] = {}
+        self.sync = SyncEngine(store, settings.sync, heartbeat=lambda: dict(self.device_health))
+        self.sync.on_update = self._hall_update
+
+    def _hall_update(self, what: str) -> None:
+        if what == "catalog":
+            self.catalog = self.shipped_catalog.with_changes(self.store.catalog_changes())
+
+    def close(self) -> None:
+        self.sync.stop()
+        self.devices.close()
+        self.store.close()
 
     def today(self) -> date:
         return self.now().date()
@@ -73,6 +91,7 @@ class KioskServices:
         station = self.settings.station.id
         saved = self.store.add_submission(new, lambda seq: str(SerialNumber.issue(station, now.date(), seq)))
         log.info("submission %s saved as %s for item %s", saved.id, saved.serial, saved.item_code)
+        self.sync.wake()
         return saved
 
     def _print(self, document, failure: str) -> PrintOutcome:
@@ -81,8 +100,10 @@ class KioskServices:
             where = self.devices.printer.print_document(document)
         except PrinterError as exc:
             log.warning("%s did not print: %s", document.name, exc)
+            self.device_health["printer"] = {"state": "fault", "detail": str(exc)}
             return PrintOutcome(False, f"{failure}（{exc}）")
         log.info("%s printed to %s", document.name, where)
+        self.device_health["printer"] = {"state": "ok", "detail": f"printed {document.name}"}
         return PrintOutcome(True)
 
     def print_receipt(self, saved: StoredSubmission) -> PrintOutcome:
@@ -142,10 +163,19 @@ class KioskServices:
     def rate(self, saved: StoredSubmission, level: int) -> None:
         """Record the resident's rating (1-5). Raises ``AlreadyRated`` for a second rating."""
         self.store.add_evaluation(saved.id, level, self.now())
+        self.sync.wake()
 
-    def pending_count(self) -> int:
-        return self.store.pending_count()
+    def sync_status(self) -> SyncStatus:
+        return self.sync.status()
 
 
 # Screens catch these without importing the storage layer.
-__all__ = ["AlreadyRated", "CacheError", "KioskServices", "PrintOutcome", "StoredSubmission", "build_services"]
+__all__ = [
+    "AlreadyRated",
+    "CacheError",
+    "KioskServices",
+    "PrintOutcome",
+    "StoredSubmission",
+    "SyncStatus",
+    "build_services",
+]

@@ -26,6 +26,23 @@ from kiosk.identity import (
 from offline_cache import NewSubmission, StoredSubmission
 
 DELIVERY_LABELS = {"window": "窗口领取", "mail": "免费邮寄到家"}
+CASE_STAGES = ("申请", "受理", "审核", "审批", "发证")
+
+
+def upload_state(saved: StoredSubmission) -> str:
+    """Where a submission is on its way to the hall, for the resident."""
+    if saved.state == "acknowledged":
+        return f"✔ 政务服务中心已收到 · 受理号 {saved.case_number}" if saved.case_number else "✔ 政务服务中心已收到"
+    if saved.state == "quarantined":
+        return "⚠ 上传时被退回，工作人员会处理，您的申请仍保存在本机，也可到窗口咨询"
+    return "已保存在本机，联网后自动上传到政务服务中心"
+
+
+def stage_text(stage: str) -> str:
+    """``受理（第2步，共5步）`` for a stage of the hall's five."""
+    if stage not in CASE_STAGES:
+        return stage
+    return f"{stage}（第{CASE_STAGES.index(stage) + 1}步，共{len(CASE_STAGES)}步）"
 
 
 @dataclass

@@ -1,5 +1,15 @@
-"""Local storage of submissions while offline; later the outbox and the sync engine."""
+"""Local storage while offline: the store, envelope encryption, the outbox and the sync engine."""
 
-from offline_cache.store import AlreadyRated, CacheError, NewSubmission, Store, StoredSubmission
+from offline_cache.outbox import OutboxCounts
+from offline_cache.store import AlreadyRated, CacheError, Enrolment, NewSubmission, NotEnrolled, Store, StoredSubmission
 
-__all__ = ["AlreadyRated", "CacheError", "NewSubmission", "Store", "StoredSubmission"]
+__all__ = [
+    "AlreadyRated",
+    "CacheError",
+    "Enrolment",
+    "NewSubmission",
+    "NotEnrolled",
+    "OutboxCounts",
+    "Store",
+    "StoredSubmission",
+]

@@ -36,8 +36,7 @@ class KioskScreen(Screen):
         self.on_sync_status_changed(status)
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
-        bar = self.query_one(StatusBar)
-        bar.online, bar.pending = message.online, message.pending
+        self.query_one(StatusBar).status = message.status
 
     def go_home(self) -> None:
         self.post_message(EndVisit())

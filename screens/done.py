@@ -5,8 +5,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from kiosk.session import upload_state
 from screens.base import KioskScreen
 from screens.evaluate import EvaluateScreen
+from screens.messages import SyncStatusChanged
 from screens.widgets.qr_code import QrCode
 
 
@@ -26,6 +28,7 @@ class DoneScreen(KioskScreen):
                     yield Static(f"即时办结：{decision}", id="decision")
                 yield Static("请凭流水号查询进度、领取结果。", classes="hint")
                 yield Static("正在打印回执…", id="print-state")
+                yield Static(upload_state(saved), id="upload-state")
             yield QrCode(id="qr")
         with Horizontal(classes="actions"):
             yield Button("返回首页", id="home", classes="back")
@@ -40,6 +43,17 @@ class DoneScreen(KioskScreen):
         outcome = self.services.print_receipt(self.visit.saved)
         text = "回执已打印，请取走。" if outcome.printed else f"⚠ {outcome.message}"
         self.app.call_from_thread(self.query_one("#print-state", Static).update, text)
+
+    def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
+        super().on_sync_status_changed(message)
+        self.follow_upload()
+
+    @work(thread=True, exclusive=True, group="upload", exit_on_error=False)
+    def follow_upload(self) -> None:
+        """The hall's receipt arrives on the sync thread: show it as soon as the store has it."""
+        saved = self.services.find(self.visit.saved.serial)
+        if saved is not None:
+            self.app.call_from_thread(self.query_one("#upload-state", Static).update, upload_state(saved))
 
     @on(Button.Pressed, "#rate")
     def rate(self) -> None:

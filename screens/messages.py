@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from kiosk.services import SyncStatus
 from kiosk.session import Applicant
 
 
@@ -41,10 +42,9 @@ class ScanReceived(Message):
 
 @dataclass
 class SyncStatusChanged(Message):
-    """Whether the hall is reachable and how many submissions wait on this machine."""
+    """The sync engine's news: whether the hall is reachable, what waits on this machine, the last error."""
 
-    online: bool
-    pending: int
+    status: SyncStatus
 
 
 @dataclass

@@ -7,15 +7,10 @@ from textual.widgets import Button, Input, Label, Static
 
 from kiosk.serial import SerialNumberError
 from kiosk.services import CacheError, StoredSubmission
+from kiosk.session import stage_text, upload_state
 from screens.base import KioskScreen
 from screens.evaluate import EvaluateScreen
 from screens.messages import ScanReceived
-
-_STATES = {
-    "pending": "已在本机保存，等待上传至政务服务中心",
-    "acknowledged": "政务服务中心已收到",
-    "quarantined": "上传时被退回，请到窗口咨询",
-}
 
 
 class ProgressScreen(KioskScreen):
@@ -92,8 +87,10 @@ class ProgressScreen(KioskScreen):
             f"事项：{found.item_name}",
             f"申请人：{m['applicant']}",
             f"提交时间：{found.created_at:%Y-%m-%d %H:%M}",
-            f"当前状态：{_STATES.get(found.state, found.state)}",
+            f"当前状态：{upload_state(found)}",
         ]
+        if found.stage:
+            lines.append(f"办理进度：{stage_text(found.stage)}")
         if m.get("decision"):
             lines.append(f"办理结果：{m['decision']}")
         lines.append("评价：已评价" if rated else "评价：尚未评价")

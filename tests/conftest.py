@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import queue
 import time
 from datetime import datetime
@@ -10,6 +11,8 @@ import pytest
 from config.settings import Settings, StorageSettings
 from kiosk.app import KioskApp, make_app
 from kiosk.services import KioskServices, build_services
+from offline_cache import Enrolment, Store
+from offline_cache.envelope import HallKeyPair, associated_data, open_sealed
 
 FIXED_NOW = datetime(2026, 11, 23, 9, 30)  # a Monday
 
@@ -40,8 +43,27 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+HALL_KEYS = HallKeyPair.generate()  # the test hall's key pair: tests may open what the kiosk sealed
+NO_HALL = "http://127.0.0.1:9"  # nothing listens there: an enrolled kiosk whose hall is out of reach
+
+
+def enrol(store: Store, url: str = NO_HALL, keys: HallKeyPair = HALL_KEYS, station: str = "DEMO01") -> None:
+    """Enrol ``store`` with a hall without asking one (the hall's own enrolment is tested in test_hall)."""
+    store.enrol(Enrolment(url, f"kiosk-{station}", station, "test-token", keys.public_text, "2026-11-22T08:00:00"))
+
+
+def opened_payload(store: Store, submission_id: str) -> dict:
+    """What the hall reads from a sealed submission: only the hall's private key opens it."""
+    body = json.loads(store._db["outbox"].get(submission_id)["body"])
+    aad = associated_data(submission_id, body["schema_version"])
+    return json.loads(open_sealed(body["envelope"], HALL_KEYS.private, aad))
+
+
 @pytest.fixture
 def services(settings: Settings):
+    enrol_store = Store(settings.storage.resolved_data_dir() / "kiosk.db")
+    enrol(enrol_store)
+    enrol_store.close()
     services = build_services(settings, now=lambda: FIXED_NOW)
     yield services
     services.devices.close()

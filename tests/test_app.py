@@ -17,7 +17,7 @@ from screens.identify import IdentifyScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from screens.welcome import WelcomeScreen
-from tests.conftest import place_card, wait_until
+from tests.conftest import opened_payload, place_card, wait_until
 
 SIZE = (100, 35)
 WANG = SAMPLE_CARDS[0]  # 85 years old
@@ -93,8 +93,8 @@ async def test_resident_path_from_card_to_rating_is_stored(app, services):
     saved = services.store.find_by_serial(serial)
     assert saved.item_code == "MZ0001" and saved.state == "pending"
     assert saved.masked["applicant"] == "王**"
-    assert services.store.payload(saved.id)["applicant"]["number"] == WANG.id_number
-    assert services.store.payload(saved.id)["values"] == {"phone": "13800001234"}
+    assert opened_payload(services.store, saved.id)["applicant"]["number"] == WANG.id_number
+    assert opened_payload(services.store, saved.id)["values"] == {"phone": "13800001234"}
     assert services.store.evaluation_of(saved.id) == 3
     (job,) = services.devices.printer_simulator.jobs  # the bytes the printer received, in Chinese mode
     receipt = job.data.decode("gb18030", errors="replace")

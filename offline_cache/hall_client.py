@@ -1,0 +1,178 @@
+"""The kiosk's side of the hall's HTTP API (the hall's OpenAPI document is the contract), with requests.
+
+Every answer is checked before it is believed: a body that is not the hall's JSON (a captive portal's login
+page answers 200 too) is :class:`NotTheHall`, never an acknowledgement. Failures are sorted by what the sync
+engine must do about them: wait and probe (:class:`HallUnreachable`, :class:`NotTheHall`), wait as told
+(:class:`HallBusy`), stop and call a technician (:class:`HallRefused`), or set the request aside
+(:class:`HallRejected`).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+import requests
+
+HALL_SERVICE = "kiosk-hall"
+
+
+class SyncError(Exception):
+    """Talking to the hall failed; the message says why, for the technician's status line."""
+
+
+class HallUnreachable(SyncError):
+    """No answer: refused, reset, timed out, no route."""
+
+
+class NotTheHall(SyncError):
+    """Something answered that is not the hall: a captive portal, a proxy's error page."""
+
+
+class HallBusy(SyncError):
+    """The hall answered 5xx or 429; ``retry_after`` is its Retry-After in seconds, if it gave one."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class HallRefused(SyncError):
+    """401 or 403: this kiosk's credentials are not (or no longer) accepted. A technician must re-enrol it."""
+
+
+class HallRejected(SyncError):
+    """The hall refused the request itself as invalid (4xx other than 401 and 403)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """A Retry-After header as seconds from now: delta-seconds or an HTTP date; None if absent or garbled."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class HallClient:
+    """One hall at ``url``; ``token`` is this kiosk's bearer token from enrolment."""
+
+    def __init__(self, url: str, token: str | None = None, timeout: float = 10.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout = (min(3.05, timeout), timeout)  # connect, read
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = "kiosk-sync/1"
+        if token:
+            self._session.headers["Authorization"] = f"Bearer {token}"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _call(self, method: str, path: str, *, json: Any = None, params: Any = None) -> Any:
+        try:
+            response = self._session.request(
+                method, self.url + path, json=json, params=params, timeout=self.timeout, allow_redirects=False
+            )
+            body = response.content  # a reset mid-body raises here, inside the try
+        except requests.Timeout:
+            raise HallUnreachable(f"大厅无应答（超过 {self.timeout[1]:g} 秒）") from None
+        except requests.RequestException as exc:
+            raise HallUnreachable(f"连不上大厅（{type(exc).__name__}）") from None
+        status = response.status_code
+        if status in (401, 403):
+            raise HallRefused(f"大厅拒绝了本机的凭证（HTTP {status}），请技术员重新登记本机")
+        if status == 429 or status >= 500:
+            raise HallBusy(
+                f"大厅暂时无法处理（HTTP {status}）", retry_after_seconds(response.headers.get("Retry-After"))
+            )
+        if 300 <= status < 400:
+            raise NotTheHall(f"请求被转到别处（HTTP {status}），网络可能需要登录，不是大厅在应答")
+        if "application/json" not in response.headers.get("Content-Type", ""):
+            raise NotTheHall(
+                f"应答不是大厅的数据（HTTP {status}, {response.headers.get('Content-Type', '?')}），可能是网络登录页"
+            )
+        try:
+            data = response.json() if body else None
+        except ValueError:
+            raise NotTheHall(f"应答无法解析（HTTP {status}），不是大厅在应答") from None
+        if status >= 400:
+            detail = data.get("detail") if isinstance(data, dict) else data
+            raise HallRejected(f"大厅拒绝了请求（HTTP {status}：{detail}）", status)
+        if not isinstance(data, dict):
+            raise NotTheHall(f"应答格式不对（HTTP {status}），不是大厅在应答")
+        return data
+
+    def _expect(self, data: dict, *keys: str) -> dict:
+        missing = [key for key in keys if key not in data]
+        if missing:
+            raise NotTheHall(f"应答缺少 {', '.join(missing)}，不是大厅在应答")
+        return data
+
+    def health(self) -> dict:
+        """The hall's health; :class:`NotTheHall` unless it is really the hall that answers."""
+        data = self._call("GET", "/v1/health")
+        if data.get("service") != HALL_SERVICE or data.get("status") != "ok":
+            raise NotTheHall("应答的不是政务服务大厅（可能是网络登录页）")
+        return data
+
+    def enroll(self, code: str, station_id: str, name: str) -> dict:
+        data = self._call("POST", "/v1/enroll", json={"code": code, "station_id": station_id, "name": name})
+        return self._expect(data, "kiosk_id", "token", "hall_public_key")
+
+    def push_submissions(self, bodies: list[dict]) -> list[dict]:
+        """Results per item: ``{"id", "status": 201|200|422, "answer", "error"}``."""
+        data = self._call("POST", "/v1/submissions/batch", json={"items": bodies})
+        return self._results(data, [body["id"] for body in bodies])
+
+    def put_submission(self, body: dict) -> dict:
+        """One submission on its own (the hall's answer, replayed for a resend)."""
+        return self._expect(self._call("PUT", f"/v1/submissions/{body['id']}", json=body), "case_number")
+
+    def push_evaluations(self, items: list[dict]) -> list[dict]:
+        data = self._call("POST", "/v1/evaluations/batch", json={"items": items})
+        return self._results(data, [item["submission_id"] for item in items])
+
+    def heartbeat(self, body: dict) -> dict:
+        return self._call("POST", "/v1/heartbeats", json=body)
+
+    def lookup(self, ids: list[str]) -> dict[str, dict]:
+        """Which of these submission ids the hall holds, with its answer for each."""
+        held = self._expect(self._call("POST", "/v1/submissions/lookup", json={"ids": ids}), "held")["held"]
+        if not isinstance(held, dict):
+            raise NotTheHall("应答格式不对，不是大厅在应答")
+        return held
+
+    def cases(self, since: int) -> dict:
+        return self._expect(self._call("GET", "/v1/cases", params={"since": since}), "cursor", "cases")
+
+    def case(self, serial: str) -> dict | None:
+        try:
+            return self._call("GET", f"/v1/cases/{serial}")
+        except HallRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def catalog(self, since: int) -> dict:
+        return self._expect(self._call("GET", "/v1/catalog", params={"since": since}), "version", "items", "removed")
+
+    @staticmethod
+    def _results(data: dict, ids: list[str]) -> list[dict]:
+        results = data.get("results")
+        if not isinstance(results, list) or not all(isinstance(r, dict) and "id" in r for r in results):
+            raise NotTheHall("应答格式不对，不是大厅在应答")
+        if {r["id"] for r in results} - set(ids):
+            raise NotTheHall("应答里有本机没有发送的条目")
+        return results

@@ -1,0 +1,359 @@
+"""The sync engine: on its own thread, hands the outbox to the hall exactly once and mirrors what the hall knows.
+
+One cycle (:meth:`SyncEngine.sync_once`): probe the hall's health (a captive portal's 200 page is not the hall);
+when it comes back after an outage, make every waiting item due at once; ask the hall which of the items sent
+before it already holds (reconcile: the answer may have been lost); push submissions in batches, then
+evaluations and a heartbeat; pull the progress of the cases filed here and catalog changes. Failures back off
+exponentially with full jitter up to a cap, or as long as the hall's Retry-After says; an item the hall rejects
+as invalid is quarantined; a refused credential (401/403) pauses sync until a technician acts.
+
+    >>> engine = SyncEngine(store, settings.sync, on_status=print)
+    >>> engine.start(); engine.wake()  # after each new submission
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from config.settings import SyncSettings
+from offline_cache.hall_client import (
+    HallBusy,
+    HallClient,
+    HallRefused,
+    HallRejected,
+    HallUnreachable,
+    NotTheHall,
+    SyncError,
+)
+from offline_cache.outbox import OutboxItem
+from offline_cache.store import CacheError, Store
+
+log = logging.getLogger(__name__)
+
+RECONCILE_LIMIT = 1000
+CASES_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the status bar and the technician see. Ages and times in seconds; ``last_contact`` is Unix time."""
+
+    enrolled: bool
+    online: bool
+    paused: bool  # the hall refused this kiosk's credentials: a technician must re-enrol it
+    pending: int
+    acknowledged: int
+    quarantined: int
+    oldest_pending_age_s: float | None
+    pending_evaluations: int
+    last_error: str
+    last_contact: float | None
+    hall_url: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: Store,
+        settings: SyncSettings,
+        *,
+        heartbeat: Callable[[], dict[str, Any]] | None = None,
+        on_status: Callable[[SyncStatus], None] | None = None,
+        on_update: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.heartbeat = heartbeat
+        self.on_status = on_status
+        self.on_update = on_update
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._cycle_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._client: HallClient | None = None
+        self._client_key: tuple[str, str] | None = None
+        self._online = False
+        self._paused = False
+        self._failures = 0  # consecutive failed cycles
+        self._not_before = 0.0  # no contact before this time (backoff or Retry-After)
+        self._last_error = ""
+        self._last_contact: float | None = None
+        self._next_pull = {"heartbeat": 0.0, "cases": 0.0, "catalog": 0.0}
+        self.cycles = 0
+
+    # Thread
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=self.settings.timeout_seconds + 5)
+            self._thread = None
+        if self._client is not None:
+            self._client.close()
+
+    def wake(self) -> None:
+        """Something new waits (a submission, an evaluation): try now rather than at the next poll."""
+        self._not_before = 0.0
+        self._wake.set()
+
+    def retry_now(self) -> None:
+        """A technician asks for a sync: lift the pause and any backoff."""
+        self._paused = False
+        self.wake()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.sync_once()
+            except Exception:  # the sync thread must outlive any bug; the log has the traceback
+                log.exception("sync cycle failed")
+            self._wake.wait(timeout=max(0.05, self._seconds_to_next_cycle()))
+            self._wake.clear()
+
+    def _seconds_to_next_cycle(self) -> float:
+        now = self._clock()
+        if self._paused:
+            return self.settings.idle_poll_seconds * 10
+        if self._not_before > now:
+            return self._not_before - now
+        candidates = [now + self.settings.idle_poll_seconds, *self._next_pull.values()]
+        try:
+            due = self.store.outbox.next_attempt_at()
+        except CacheError:
+            due = None
+        if due is not None:
+            candidates.append(due)
+        return min(candidates) - now
+
+    # One cycle
+
+    def sync_once(self) -> SyncStatus:
+        """Do everything that is due now, on the calling thread; return the status after it."""
+        with self._cycle_lock:
+            self.cycles += 1
+            now = self._clock()
+            enrolment = self.store.enrolment()
+            if enrolment is None:
+                self._online, self._last_error = False, "本机尚未登记到大厅"
+            elif not self._paused and now >= self._not_before:
+                self._cycle(self._client_for(enrolment.url, enrolment.token))
+        status = self.status()
+        if self.on_status is not None:
+            self.on_status(status)
+        return status
+
+    def _client_for(self, url: str, token: str) -> HallClient:
+        if self._client_key != (url, token):
+            if self._client is not None:
+                self._client.close()
+            self._client = HallClient(url, token, timeout=self.settings.timeout_seconds)
+            self._client_key = (url, token)
+        assert self._client is not None
+        return self._client
+
+    def _cycle(self, client: HallClient) -> None:
+        try:
+            client.health()
+            self._contact()
+            if not self._online:
+                released = self.store.outbox.release(self._clock())
+                log.info("hall reachable again; %d waiting items are due now", released)
+            self._online = True
+            self._reconcile(client)
+            self._push(client, "submission", self.settings.batch_size)
+            self._push(client, "evaluation", self.settings.batch_size)
+            self._send_heartbeat(client)
+            self._pull_cases(client)
+            self._pull_catalog(client)
+            self._failures = 0
+        except HallRefused as exc:
+            self._paused = True
+            self._fail(exc, "sync paused: the hall refused this kiosk's credentials")
+        except HallBusy as exc:
+            self._failures += 1
+            wait = exc.retry_after if exc.retry_after is not None else self._backoff(self._failures)
+            self._not_before = self._clock() + min(wait, self.settings.backoff_cap_seconds)
+            self._fail(exc, f"hall busy; next try in {self._not_before - self._clock():.1f} s")
+        except (HallUnreachable, NotTheHall, HallRejected) as exc:
+            self._online = False
+            self._failures += 1
+            self._not_before = self._clock() + self._backoff(self._failures)
+            self._fail(exc, f"hall offline; next probe in {self._not_before - self._clock():.1f} s")
+        except CacheError as exc:
+            self._fail(exc, "local store failed during sync")
+
+    def _contact(self) -> None:
+        self._last_contact = self._clock()
+
+    def _fail(self, exc: Exception, what: str) -> None:
+        self._last_error = str(exc)
+        log.warning("%s: %s", what, exc)
+
+    def _backoff(self, failures: int) -> float:
+        """Full jitter: a uniform wait between zero and the capped exponential."""
+        ceiling = min(self.settings.backoff_cap_seconds, self.settings.backoff_base_seconds * 2 ** min(failures, 32))
+        return self._rng.uniform(0, ceiling)
+
+    def _reconcile(self, client: HallClient) -> None:
+        """Items sent before may have reached the hall with the answer lost: ask before sending again."""
+        sent = self.store.outbox.sent_before(RECONCILE_LIMIT)
+        if sent:
+            held = client.lookup(sent)
+            self._contact()
+            self.store.outbox.acknowledge({i: a for i, a in held.items() if i in sent}, self._clock())
+            if held:
+                log.info("reconcile: the hall already held %d of %d items sent before", len(held), len(sent))
+
+    def _push(self, client: HallClient, kind: str, batch_size: int) -> None:
+        outbox = self.store.outbox
+        while batch := outbox.due(kind, self._clock(), batch_size):
+            try:
+                if kind == "submission":
+                    results = client.push_submissions([item.body for item in batch])
+                else:
+                    results = client.push_evaluations([item.body for item in batch])
+            except HallRejected as exc:  # the whole request refused: send one by one to find the bad one
+                log.warning("hall refused a batch of %d %ss (%s); sending one by one", len(batch), kind, exc)
+                results = self._one_by_one(client, batch) if kind == "submission" else self._reject_all(batch, exc)
+            except SyncError as exc:
+                outbox.defer([item.id for item in batch], str(exc), self._delay_after(exc), self._clock())
+                raise
+            self._contact()
+            self._apply(batch, results, kind)
+
+    def _delay_after(self, exc: SyncError) -> Callable[[int], float]:
+        """Per item: the hall's Retry-After when it gave one (capped), else backoff by the item's attempts."""
+        if isinstance(exc, HallBusy) and exc.retry_after is not None:
+            wait = min(exc.retry_after, self.settings.backoff_cap_seconds)
+            return lambda _attempts: wait
+        return self._backoff
+
+    def _one_by_one(self, client: HallClient, batch: list[OutboxItem]) -> list[dict]:
+        results = []
+        for item in batch:
+            try:
+                results.append({"id": item.id, "status": 200, "answer": client.put_submission(item.body)})
+            except HallRejected as exc:
+                results.append({"id": item.id, "status": 422, "error": str(exc)})
+        return results
+
+    @staticmethod
+    def _reject_all(batch: list[OutboxItem], exc: HallRejected) -> list[dict]:
+        return [{"id": item.body["submission_id"], "status": 422, "error": str(exc)} for item in batch]
+
+    def _apply(self, batch: list[OutboxItem], results: list[dict], kind: str) -> None:
+        outbox = self.store.outbox
+        by_id = {(item.body["submission_id"] if kind == "evaluation" else item.id): item for item in batch}
+        acknowledged: dict[str, dict] = {}
+        answered = set()
+        for result in results:
+            item = by_id.get(result["id"])
+            if item is None:
+                continue
+            answered.add(item.id)
+            if result.get("status") in (200, 201):
+                acknowledged[item.id] = result.get("answer") or {"status": result["status"]}
+            elif result.get("status") == 422:
+                reason = str(result.get("error") or "rejected by the hall")
+                log.error("%s %s quarantined: %s", kind, item.id, reason)
+                outbox.quarantine(item.id, f"大厅认为数据无效：{reason}")
+        outbox.acknowledge(acknowledged, self._clock())
+        unanswered = [item.id for item in batch if item.id not in answered]
+        if unanswered:
+            outbox.defer(unanswered, "大厅未答复这些条目", self._backoff, self._clock())
+
+    def _due(self, what: str, every: float) -> bool:
+        now = self._clock()
+        if now < self._next_pull[what]:
+            return False
+        self._next_pull[what] = now + every
+        return True
+
+    def _send_heartbeat(self, client: HallClient) -> None:
+        if self.heartbeat is not None and self._due("heartbeat", self.settings.heartbeat_seconds):
+            counts = self.store.outbox.counts()
+            body = {
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "version": "1",
+                "pending": counts.pending,
+                "oldest_pending_age_s": self._age(counts.oldest_pending_at),
+                "devices": self.heartbeat(),
+            }
+            self.store.outbox.enqueue_heartbeat(body, self._clock())
+        for item in self.store.outbox.due("heartbeat", self._clock(), 1):
+            client.heartbeat(item.body)
+            self._contact()
+            self.store.outbox.acknowledge({item.id: {"ok": True}}, self._clock())
+
+    def _pull_cases(self, client: HallClient) -> None:
+        if not self._due("cases", self.settings.case_status_seconds):
+            return
+        cursor = int(self.store.mirror_value("cases_cursor", "0"))
+        changed = 0
+        while True:
+            page = client.cases(cursor)
+            cases = [c for c in page["cases"] if isinstance(c, dict) and {"serial", "case_number", "stage"} <= set(c)]
+            changed += self.store.update_cases(cases)
+            cursor = int(page["cursor"])
+            self.store.set_mirror_value("cases_cursor", str(cursor))
+            if len(page["cases"]) < CASES_PAGE:
+                break
+        if changed and self.on_update is not None:
+            self.on_update("cases")
+
+    def _pull_catalog(self, client: HallClient) -> None:
+        if not self._due("catalog", self.settings.catalog_seconds):
+            return
+        version = int(self.store.mirror_value("catalog_version", "0"))
+        update = client.catalog(version)
+        if int(update["version"]) > version:
+            items = [i for i in update["items"] if isinstance(i, dict) and isinstance(i.get("code"), str)]
+            self.store.apply_catalog_changes(int(update["version"]), items, [str(c) for c in update["removed"]])
+            log.info(
+                "catalog version %s: %d changed, %d removed", update["version"], len(items), len(update["removed"])
+            )
+            if self.on_update is not None:
+                self.on_update("catalog")
+
+    # Status
+
+    def _age(self, since: float | None) -> float | None:
+        return None if since is None else max(0.0, self._clock() - since)
+
+    def status(self) -> SyncStatus:
+        enrolment = self.store.enrolment()
+        counts = self.store.outbox.counts()
+        return SyncStatus(
+            enrolled=enrolment is not None,
+            online=self._online and not self._paused,
+            paused=self._paused,
+            pending=counts.pending,
+            acknowledged=counts.acknowledged,
+            quarantined=counts.quarantined,
+            oldest_pending_age_s=self._age(counts.oldest_pending_at),
+            pending_evaluations=counts.pending_evaluations,
+            last_error=self._last_error or counts.last_item_error,
+            last_contact=self._last_contact,
+            hall_url=enrolment.url if enrolment else "",
+        )
