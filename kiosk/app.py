@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App
@@ -30,7 +31,11 @@ from kiosk.session import Applicant, Visit
 from screens.demo_help import DemoHelp
 from screens.idle_warning import IdleWarning
 from screens.messages import CardRead, CardUnreadable, EndVisit, ReaderStatus, ScanReceived, SyncStatusChanged
+from screens.technician import TechnicianScreen
 from screens.welcome import WelcomeScreen
+
+if TYPE_CHECKING:
+    from kiosk.hall.runner import HallServer  # the demo's hall; a kiosk in service never loads the server
 
 log = logging.getLogger(__name__)
 STYLESHEET = Path(__file__).parent.parent / "screens" / "kiosk.tcss"
@@ -51,10 +56,17 @@ class KioskApp(App, inherit_bindings=False):
     ENABLE_COMMAND_PALETTE = False
     TITLE = "政务服务自助终端"
 
-    def __init__(self, services: KioskServices, demo: bool = False, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        services: KioskServices,
+        demo: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        demo_hall: HallServer | None = None,
+    ):
         super().__init__()
         self.services = services
         self.demo = demo
+        self.demo_hall = demo_hall  # the demo's local hall, which demo keys stop, start and move cases in
         self.visit = Visit()
         self.sync_status = SyncStatusChanged(services.sync_status())
         self.reader_state = ReaderStatus(False, "正在连接读卡器…", "starting")
@@ -109,8 +121,10 @@ class KioskApp(App, inherit_bindings=False):
                 self.post_message(_ToScreen(ScanReceived(code)))
             case ScannerConnected(description):
                 log.info("scanner connected: %s", description)
+                self.services.device_health["scanner"] = {"state": "ok", "detail": description}
             case ScannerFault(reason):
                 log.warning("scanner fault: %s", reason)
+                self.services.device_health["scanner"] = {"state": "fault", "detail": reason}
 
     def on__to_screen(self, message: _ToScreen) -> None:
         inner = message.inner
@@ -196,6 +210,9 @@ class KioskApp(App, inherit_bindings=False):
             (f"f{n}", "demo_lift", "拿走身份证"),
             (f"f{n + 1}", "demo_scan", "扫描最近一张回执的二维码"),
             (f"f{n + 2}", "demo_scan_garbled", "扫描一个无法识别的码"),
+            (f"f{n + 3}", "demo_technician", "技术员：设备与上传状态"),
+            (f"f{n + 4}", "demo_toggle_hall", "停止 / 重新启动本地大厅（看离线与补传）"),
+            (f"f{n + 5}", "demo_advance_case", "大厅工作人员把最近一件推进到下一步"),
             ("ctrl+q", "quit", "退出演示（正式运行时没有退出键）"),
         ]
         return keys
@@ -222,7 +239,40 @@ class KioskApp(App, inherit_bindings=False):
         if simulator := self.services.devices.scanner_simulator:
             simulator.send_raw(b"]Q1\xff\xfe#@!\r\n")
 
+    def action_demo_technician(self) -> None:
+        if not isinstance(self.screen, TechnicianScreen):
+            self.push_screen(TechnicianScreen())
 
-def make_app(services: KioskServices, demo: bool = False, clock: Callable[[], float] = time.monotonic) -> KioskApp:
+    @work(thread=True, exclusive=True, group="demo-hall", exit_on_error=False)
+    def action_demo_toggle_hall(self) -> None:
+        hall = self.demo_hall
+        if hall is None:
+            return
+        if hall.running:
+            hall.stop()
+            self.call_from_thread(self.notify, "本地大厅已停止：新的申请会保存在本机，等大厅恢复后自动补传")
+        else:
+            hall.start()
+            self.call_from_thread(self.notify, "本地大厅已重新启动：本机会在下次探测时自动补传")
+
+    @work(thread=True, exclusive=True, group="demo-hall", exit_on_error=False)
+    def action_demo_advance_case(self) -> None:
+        serial = self.services.store.last_serial()
+        if self.demo_hall is None or serial is None:
+            return
+        try:
+            case = self.demo_hall.storage.advance(serial, "演示：工作人员办理")
+        except Exception as exc:  # not yet received, or already at the last stage: say so, keep the demo going
+            self.call_from_thread(self.notify, f"大厅未能推进 {serial}：{exc}", severity="warning")
+            return
+        self.call_from_thread(self.notify, f"大厅已将 {serial} 推进到「{case.stage}」，本机稍后同步进度")
+
+
+def make_app(
+    services: KioskServices,
+    demo: bool = False,
+    clock: Callable[[], float] = time.monotonic,
+    demo_hall: HallServer | None = None,
+) -> KioskApp:
     """The one factory for the CLI and the tests."""
-    return KioskApp(services, demo=demo, clock=clock)
+    return KioskApp(services, demo=demo, clock=clock, demo_hall=demo_hall)

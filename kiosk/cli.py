@@ -14,6 +14,8 @@
     kiosk devices printer-status --printer URI [--json]
     kiosk devices scan --port PORT [--baud B] [--timeout S] [--json]
                                      wait for one scan and print the code
+    kiosk enroll | sync now | sync status | simulate    the hall connection (see kiosk/sync_commands.py)
+    kiosk hall serve | enroll-code | cases | advance ...  the reference central hall (see kiosk/hall/cli.py)
 
 Exit codes: 0 done, 1 nothing found (no match, no card before the timeout), 2 bad settings, data, arguments
 or a device error.
@@ -34,9 +36,11 @@ from pathlib import Path
 
 from config.settings import Settings, SettingsError, StorageSettings, load_settings
 from devices import DeviceError, IdentityCard
+from kiosk import sync_commands
 from kiosk.catalog import CatalogError, ServiceItem, load_catalog
+from kiosk.hall import cli as hall_cli
 from kiosk.identity import mask_id_number, mask_name
-from offline_cache import CacheError
+from offline_cache import CacheError, Store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,6 +125,8 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--timeout", type=float, default=30.0)
     scan.add_argument("--json", action="store_true")
     scan.set_defaults(handler=_devices_scan)
+    sync_commands.register(commands)
+    hall_cli.register(commands)
     return parser
 
 
@@ -128,32 +134,67 @@ def _run(args: argparse.Namespace) -> int:
     return _start(load_settings(args.config), demo=False)
 
 
-def _demo(args: argparse.Namespace) -> int:
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
+def demo_settings(data_dir: Path) -> Settings:
+    """Simulated devices, and a sync that notices the local hall come and go within seconds."""
     defaults = Settings()
-    settings = defaults.model_copy(
+    return defaults.model_copy(
         update={
             "storage": StorageSettings(data_dir=data_dir),
             "devices": defaults.devices.model_copy(
                 update={"card_reader": "simulator", "printer": "sim://", "scanner": "simulator"}
             ),
+            "sync": defaults.sync.model_copy(
+                update={
+                    "backoff_base_seconds": 0.5,
+                    "backoff_cap_seconds": 5.0,
+                    "idle_poll_seconds": 5.0,
+                    "case_status_seconds": 5.0,
+                    "heartbeat_seconds": 30.0,
+                }
+            ),
         }
     )
-    return _start(settings, demo=True)
 
 
-def _start(settings: Settings, demo: bool) -> int:
+def _demo(args: argparse.Namespace) -> int:
+    from kiosk.hall.runner import HallServer
+    from kiosk.sync_commands import enrol
+
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
+    settings = demo_settings(data_dir)
+    _log_to(data_dir)
+    hall = HallServer(data_dir / "hall.db")  # a local hall on a free loopback port
+    hall.start()
+    try:
+        store = Store(data_dir / "kiosk.db")
+        try:
+            enrolment = store.enrolment()
+            if enrolment is None or enrolment.url != hall.url:
+                enrol(store, settings, hall.url, hall.storage.new_enrolment_code())
+        finally:
+            store.close()
+        return _start(settings, demo=True, demo_hall=hall)
+    finally:
+        hall.stop()
+
+
+def _log_to(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        force=True,
+        filename=data_dir / "kiosk.log",
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _start(settings: Settings, demo: bool, demo_hall=None) -> int:
     from kiosk.app import make_app  # Textual is imported only when a screen is about to be shown
     from kiosk.services import build_services
 
     services = build_services(settings)
-    logging.basicConfig(
-        force=True,
-        filename=services.data_dir / "kiosk.log",
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    make_app(services, demo=demo).run()
+    _log_to(services.data_dir)
+    make_app(services, demo=demo, demo_hall=demo_hall).run()
     if demo:
         print(f"演示数据保存在 {services.data_dir}，打印出的回执图片在 {services.data_dir / 'receipts'}")
     return 0

@@ -88,6 +88,7 @@ class SyncEngine:
         self._client_key: tuple[str, str] | None = None
         self._online = False
         self._paused = False
+        self._release = False  # make every pending item due at the next contact
         self._failures = 0  # consecutive failed cycles
         self._not_before = 0.0  # no contact before this time (backoff or Retry-After)
         self._last_error = ""
@@ -118,8 +119,9 @@ class SyncEngine:
         self._wake.set()
 
     def retry_now(self) -> None:
-        """A technician asks for a sync: lift the pause and any backoff."""
+        """A technician asks for a sync: lift the pause and every backoff, the items' own included."""
         self._paused = False
+        self._release = True
         self.wake()
 
     def _run(self) -> None:
@@ -144,7 +146,7 @@ class SyncEngine:
             due = None
         if due is not None:
             candidates.append(due)
-        return min(candidates) - now
+        return max(0.0, min(candidates) - now)
 
     # One cycle
 
@@ -163,6 +165,19 @@ class SyncEngine:
             self.on_status(status)
         return status
 
+    def probe(self) -> SyncStatus:
+        """Ask the hall whether it is there (and really the hall), send nothing; return the status."""
+        enrolment = self.store.enrolment()
+        if enrolment is not None:
+            try:
+                self._client_for(enrolment.url, enrolment.token).health()
+                self._online = True
+                self._contact()
+            except SyncError as exc:
+                self._online = False
+                self._fail(exc, "hall probe failed")
+        return self.status()
+
     def _client_for(self, url: str, token: str) -> HallClient:
         if self._client_key != (url, token):
             if self._client is not None:
@@ -176,10 +191,10 @@ class SyncEngine:
         try:
             client.health()
             self._contact()
-            if not self._online:
+            if not self._online or self._release:
                 released = self.store.outbox.release(self._clock())
-                log.info("hall reachable again; %d waiting items are due now", released)
-            self._online = True
+                log.info("hall reachable; %d waiting items are due now", released)
+            self._online, self._release = True, False
             self._reconcile(client)
             self._push(client, "submission", self.settings.batch_size)
             self._push(client, "evaluation", self.settings.batch_size)
@@ -207,8 +222,10 @@ class SyncEngine:
         self._last_contact = self._clock()
 
     def _fail(self, exc: Exception, what: str) -> None:
+        """Keep the error for the status; log it once per change, not once per retry of a long outage."""
+        level = logging.DEBUG if str(exc) == self._last_error else logging.WARNING
         self._last_error = str(exc)
-        log.warning("%s: %s", what, exc)
+        log.log(level, "%s: %s", what, exc)
 
     def _backoff(self, failures: int) -> float:
         """Full jitter: a uniform wait between zero and the capped exponential."""

@@ -54,10 +54,10 @@ def sync_badge(status: SyncStatus | None) -> str:
         return "● 在线 · 已全部上传" if status.online else "○ 离线"
     if status.online:
         return f"● 在线 · 正在上传{status.pending}件"
-    return f"○ 离线 · 待上传{status.pending}件（最早{_age(status.oldest_pending_age_s)}）"
+    return f"○ 离线 · 待上传{status.pending}件（最早{age_text(status.oldest_pending_age_s)}）"
 
 
-def _age(seconds: float | None) -> str:
+def age_text(seconds: float | None) -> str:
     if seconds is None or seconds < 60:
         return "刚刚"
     if seconds < 3600:

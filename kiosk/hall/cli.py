@@ -1,0 +1,164 @@
+"""The ``kiosk hall`` commands: run the reference central hall and do its staff's work from a shell.
+
+    kiosk hall serve --db PATH [--host 127.0.0.1] [--port 8700] [--catalog DIR]
+    kiosk hall enroll-code --db PATH            a single-use code for a technician's ``kiosk enroll``
+    kiosk hall staff-token --db PATH            a bearer token for the staff endpoints
+    kiosk hall cases --db PATH [--json]         every case, newest first
+    kiosk hall advance SERIAL --db PATH [--note TEXT]
+    kiosk hall fleet --db PATH [--json]         the enrolled kiosks and their latest heartbeat
+
+The database and its folders are made on first use. Exit codes: 0 done, 1 no such case, 2 the case is at its
+last stage already, or the database or port cannot be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from kiosk.hall.storage import CaseFinished, NotFound, SqliteHallStorage
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``hall`` and its subcommands to the ``kiosk`` command's subparsers."""
+    hall = commands.add_parser("hall", help="the reference central hall that kiosks sync to")
+    hall_commands = hall.add_subparsers(dest="hall_command", required=True)
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], summary: str) -> argparse.ArgumentParser:
+        parser = hall_commands.add_parser(name, help=summary)
+        parser.add_argument("--db", type=Path, required=True, help="the hall's database (made on first use)")
+        parser.set_defaults(handler=handler)
+        return parser
+
+    serve = command("serve", _serve, "serve the hall's API until Ctrl+C")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8700, help="port to listen on (default 8700)")
+    serve.add_argument("--catalog", type=Path, help="catalog folder for a new hall (default: the shipped sample)")
+    command("enroll-code", _enroll_code, "print a new single-use enrolment code")
+    command("staff-token", _staff_token, "print a new staff token")
+    cases = command("cases", _cases, "list every case, newest first")
+    cases.add_argument("--json", action="store_true", help="print a JSON list of case objects")
+    advance = command("advance", _advance, "move a case to its next stage (申请 → 受理 → 审核 → 审批 → 发证)")
+    advance.add_argument("serial", help="the serial number (流水号) on the resident's receipt")
+    advance.add_argument("--note", default="", help="a note for the case's history")
+    fleet = command("fleet", _fleet, "list the enrolled kiosks and their latest heartbeat")
+    fleet.add_argument("--json", action="store_true", help="print a JSON list of kiosk objects")
+
+
+def _open(args: argparse.Namespace) -> SqliteHallStorage | None:
+    try:
+        return SqliteHallStorage(args.db)
+    except (sqlite3.Error, OSError) as exc:
+        print(f"kiosk: 大厅数据库 {args.db} 无法使用：{exc}", file=sys.stderr)
+        return None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kiosk.catalog import load_catalog
+    from kiosk.hall.app import create_app
+    from kiosk.hall.runner import listening_socket
+
+    storage = _open(args)
+    if storage is None:
+        return 2
+    try:
+        storage.seed_catalog(load_catalog(args.catalog))
+        try:
+            sock = listening_socket(args.host, args.port)
+        except OSError as exc:
+            print(f"kiosk: 无法在 {args.host}:{args.port} 监听：{exc.strerror}", file=sys.stderr)
+            return 2
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(create_app(storage), host=args.host, port=port, log_level="warning")
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"大厅已启动：http://{host}:{port}（数据库 {args.db}，Ctrl+C 结束）", flush=True)
+        try:
+            uvicorn.Server(config).run(sockets=[sock])
+        except KeyboardInterrupt:  # uvicorn shuts down gracefully, then raises the Ctrl+C again for its caller
+            pass
+        print("大厅已停止")
+    finally:
+        storage.close()
+    return 0
+
+
+def _enroll_code(args: argparse.Namespace) -> int:
+    if (storage := _open(args)) is None:
+        return 2
+    try:
+        print(storage.new_enrolment_code())
+    finally:
+        storage.close()
+    return 0
+
+
+def _staff_token(args: argparse.Namespace) -> int:
+    if (storage := _open(args)) is None:
+        return 2
+    try:
+        print(storage.new_staff_token())
+    finally:
+        storage.close()
+    return 0
+
+
+def _cases(args: argparse.Namespace) -> int:
+    if (storage := _open(args)) is None:
+        return 2
+    try:
+        cases = storage.cases()
+    finally:
+        storage.close()
+    if args.json:
+        print(json.dumps(cases, ensure_ascii=False, indent=2))
+    elif not cases:
+        print("大厅还没有收到申请")
+    for case in [] if args.json else cases:
+        print(
+            f"{case['case_number']}  {case['serial']:<22}  {case['stage']}  {case['kiosk']:<8}  "
+            f"{case['received_at']}  {case['item']} {case['item_name']}"
+        )
+    return 0
+
+
+def _advance(args: argparse.Namespace) -> int:
+    if (storage := _open(args)) is None:
+        return 2
+    try:
+        case = storage.advance(args.serial, args.note)
+    except NotFound as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 1
+    except CaseFinished as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        storage.close()
+    print(f"{case.serial}（{case.case_number}）已推进到「{case.stage}」")
+    return 0
+
+
+def _fleet(args: argparse.Namespace) -> int:
+    if (storage := _open(args)) is None:
+        return 2
+    try:
+        kiosks = storage.fleet()
+    finally:
+        storage.close()
+    if args.json:
+        print(json.dumps(kiosks, ensure_ascii=False, indent=2))
+    elif not kiosks:
+        print("还没有登记的自助终端")
+    for kiosk in [] if args.json else kiosks:
+        beat = kiosk["heartbeat"]
+        devices = ", ".join(f"{name} {d['state']}" for name, d in beat["devices"].items()) if beat else "无心跳"
+        pending = f"待传 {beat['pending']}" if beat else ""
+        seen = kiosk["last_seen"] or "从未"
+        print(f"{kiosk['station_id']:<8}  {kiosk['name']}  最近联系 {seen}  {pending}  {devices}")
+    return 0

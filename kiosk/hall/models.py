@@ -1,0 +1,246 @@
+"""The hall's request and response bodies: the sync API's contract, as published in ``/openapi.json``.
+
+Strings that the hall stores are :data:`Text` (valid Unicode, so a lone surrogate is a 422, not a failed write),
+and every number has bounds that SQLite can hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from kiosk.catalog import ServiceItem
+
+STAGES = ("申请", "受理", "审核", "审批", "发证")
+"""The five stages of a case, in order."""
+
+API_VERSION = 1
+SERVICE = "kiosk-hall"
+
+
+def _unicode(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+def _iso_datetime(value: str) -> str:
+    try:
+        datetime.fromisoformat(value.upper())  # RFC 3339 allows a lower-case "t" and "z"
+    except ValueError:
+        raise ValueError("must be an ISO 8601 date and time") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_unicode)]
+IsoDateTime = Annotated[
+    str,
+    Field(min_length=10, max_length=64, description="ISO 8601 date and time"),
+    Field(json_schema_extra={"format": "date-time"}),
+    AfterValidator(_iso_datetime),
+]
+SubmissionId = Annotated[
+    str,
+    Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
+    Field(description="the submission's UUID, made by the kiosk"),
+]
+Serial = Annotated[Text, Field(min_length=1, max_length=40, description="the kiosk's serial number (流水号)")]
+Cursor = Annotated[int, Field(ge=0, le=2**62)]
+
+
+def content_hash(body: BaseModel) -> str:
+    """SHA-256 of a body's canonical JSON: what "the same content" means for an idempotent resend."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class Problem(BaseModel):
+    """An error: what went wrong, in a sentence (or, for a malformed body, the list of field errors)."""
+
+    detail: str | list[dict[str, Any]]
+
+
+class Health(BaseModel):
+    service: Literal["kiosk-hall"] = SERVICE
+    """Always ``kiosk-hall``: how a kiosk tells the hall from a captive portal."""
+    status: Literal["ok"] = "ok"
+    api: int = API_VERSION
+    time: str
+    """The hall's clock, ISO 8601 in UTC."""
+
+
+class EnrollIn(BaseModel):
+    code: Annotated[Text, Field(min_length=1, max_length=32, description="a single-use code, e.g. K7QH-M2XD")]
+    station_id: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,16}$")]
+    name: Annotated[Text, Field(min_length=1, max_length=100)]
+
+
+class Enrolment(BaseModel):
+    kiosk_id: str
+    token: str
+    """The kiosk's bearer token; the hall keeps only its hash, so it cannot be shown again."""
+    hall_public_key: str
+    """The hall's X25519 public key, 32 raw bytes in base64: the kiosk seals submissions to it."""
+
+
+class SubmissionIn(BaseModel):
+    """A submission as the kiosk sends it: the serial and item in clear, the applicant's data sealed."""
+
+    id: SubmissionId
+    serial: Serial
+    item_code: Annotated[Text, Field(min_length=1, max_length=16)]
+    created_at: IsoDateTime
+    schema_version: Annotated[int, Field(ge=0, le=1_000_000)]
+    envelope: dict[str, Any]
+    """The applicant's data as a JSON object, sealed to the hall's key (see offline_cache.envelope)."""
+
+
+class SubmissionAnswer(BaseModel):
+    """The hall's receipt for a submission; a resend of the same submission gets exactly this again."""
+
+    id: str
+    serial: str
+    case_number: str
+    stage: str
+    received_at: str
+
+
+class SubmissionBatch(BaseModel):
+    items: list[Annotated[SubmissionIn | dict[str, Any], Field(union_mode="left_to_right")]] = Field(
+        min_length=1, max_length=500
+    )
+    """Each item is checked on its own: a malformed one gets its own 422 and never blocks the others."""
+
+
+class SubmissionResult(BaseModel):
+    id: str
+    status: Literal[201, 200, 422]
+    """201 stored now, 200 held already (the first answer again), 422 refused as invalid."""
+    answer: SubmissionAnswer | None = None
+    error: str | None = None
+
+
+class SubmissionResults(BaseModel):
+    results: list[SubmissionResult]
+    """One per item, in the order sent."""
+
+
+class LookupIn(BaseModel):
+    ids: list[Annotated[Text, Field(max_length=64)]] = Field(max_length=1000)
+
+
+class Held(BaseModel):
+    held: dict[str, SubmissionAnswer]
+    """The first answer for each id that the hall holds and that this kiosk's station sent."""
+
+
+class HistoryEntry(BaseModel):
+    stage: str
+    at: str
+    note: str
+
+
+class CaseView(BaseModel):
+    """A case as kiosks and staff see it: progress only, no personal data."""
+
+    serial: str
+    case_number: str
+    item_code: str
+    item_name: str
+    """From the hall's catalog; empty if the item is not (or no longer) in it."""
+    stage: str
+    stage_index: Annotated[int, Field(ge=0, le=len(STAGES) - 1)]
+    kiosk_id: str
+    station_id: str
+    received_at: str
+    updated_at: str
+    history: list[HistoryEntry]
+
+
+class CasePage(BaseModel):
+    cursor: int
+    """The change counter of the last case here (or ``since`` if none): the next call's ``since``."""
+    cases: list[CaseView]
+
+
+class AdvanceIn(BaseModel):
+    note: Annotated[Text, Field(max_length=200)] = ""
+
+
+class EvaluationIn(BaseModel):
+    """A resident's rating (好差评) of a submission; the submission may reach the hall later than its rating."""
+
+    submission_id: Annotated[Text, Field(min_length=1, max_length=64)]
+    level: Annotated[int, Field(ge=1, le=5)]
+    created_at: IsoDateTime
+
+
+class EvaluationBatch(BaseModel):
+    items: list[Annotated[EvaluationIn | dict[str, Any], Field(union_mode="left_to_right")]] = Field(
+        min_length=1, max_length=500
+    )
+
+
+class EvaluationResult(BaseModel):
+    id: str
+    """The submission id the rating is for."""
+    status: Literal[201, 200, 422]
+    error: str | None = None
+
+
+class EvaluationResults(BaseModel):
+    results: list[EvaluationResult]
+
+
+class DeviceState(BaseModel):
+    state: Annotated[Text, Field(max_length=32)]
+    detail: Annotated[Text, Field(max_length=500)] = ""
+
+
+class HeartbeatIn(BaseModel):
+    at: IsoDateTime
+    version: Annotated[Text, Field(max_length=40)]
+    pending: Annotated[int, Field(ge=0, le=2**53)]
+    oldest_pending_age_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    devices: dict[Annotated[Text, Field(max_length=32)], DeviceState] = Field(default_factory=dict, max_length=50)
+
+
+class Heartbeat(HeartbeatIn):
+    received_at: str
+
+
+class Accepted(BaseModel):
+    ok: Literal[True] = True
+
+
+class KioskView(BaseModel):
+    kiosk_id: str
+    station_id: str
+    name: str
+    enrolled_at: str
+    last_seen: str | None
+    """The last heartbeat or push; None if the kiosk has sent nothing since it enrolled."""
+    heartbeat: Heartbeat | None
+
+
+class Fleet(BaseModel):
+    kiosks: list[KioskView]
+
+
+class CatalogChanges(BaseModel):
+    version: int
+    """The catalog's version now; a kiosk passes it as ``since`` next time."""
+    items: list[ServiceItem]
+    """Items added or changed after ``since``."""
+    removed: list[str]
+    """Codes of items removed after ``since``."""
+
+
+class CatalogVersion(BaseModel):
+    version: int

@@ -1,0 +1,106 @@
+"""A hall on a thread: uvicorn serving the hall's API in this process, for tests and the demo.
+
+It can be stopped and started again on the same port, so a test or the demo can take the hall away and bring
+it back as a network outage would::
+
+    >>> hall = HallServer(tmp_path / "hall.db")   # a free loopback port, the shipped sample catalog
+    >>> hall.start()
+    >>> requests.get(hall.url + "/v1/health").json()["service"]
+    'kiosk-hall'
+    >>> hall.stop(); hall.start()                 # same port, same data
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+
+from kiosk.catalog import load_catalog
+from kiosk.hall.app import create_app
+from kiosk.hall.storage import HallError, SqliteHallStorage
+
+START_TIMEOUT = 10.0
+BACKLOG = 2048  # uvicorn's default
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A listening socket for uvicorn to serve on. It may take over a port that a stopped hall left in
+    TIME_WAIT, and it listens before uvicorn runs, so a client that comes early waits instead of being refused."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class HallServer:
+    """The hall at ``db_path``, served on ``host``:``port`` (0: a free port, kept across restarts).
+
+    ``catalog_path`` seeds a new hall's catalog (default: the shipped sample catalog); a hall seeded before
+    keeps its own."""
+
+    def __init__(
+        self, db_path: Path | str, host: str = "127.0.0.1", port: int = 0, catalog_path: Path | str | None = None
+    ) -> None:
+        self.storage = SqliteHallStorage(db_path)
+        self.storage.seed_catalog(load_catalog(catalog_path))
+        self.app = create_app(self.storage)
+        self.host = host
+        self._port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._port}"
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Serve, and return once connections are accepted. Does nothing if already serving; :class:`HallError`
+        if the port is taken."""
+        if self.running:
+            return
+        try:
+            sock = listening_socket(self.host, self._port)
+        except OSError as exc:
+            raise HallError(f"the hall cannot listen on {self.url}: {exc.strerror}") from exc
+        self._port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app, host=self.host, port=self._port, log_level="warning", lifespan="off")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="hall", daemon=True)
+        self._server, self._thread, self._socket = server, thread, sock
+        thread.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise HallError(f"the hall did not start on {self.url}")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        """Stop serving (open connections are closed) and wait for the server's thread to end."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join()
+        if self._socket is not None:
+            self._socket.close()
+        self._server = self._thread = self._socket = None

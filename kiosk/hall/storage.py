@@ -1,0 +1,645 @@
+"""What the hall keeps: the :class:`HallStorage` interface and its SQLite implementation.
+
+The API calls only :class:`HallStorage`, so a PostgreSQL back-end can replace :class:`SqliteHallStorage`
+without touching it. What sync relies on — one case per submission id, one submission per serial number, one
+rating per submission, a code spent once — is a database constraint, never a check followed by an insert.
+
+    >>> storage = SqliteHallStorage(tmp_path / "hall.db")   # creates the file, its folders and the hall's key
+    >>> storage.seed_catalog(load_catalog())                  # only the first time: later changes are the staff's
+    >>> storage.new_enrolment_code()                          # for a technician's ``kiosk enroll URL CODE``
+    'K7QH-M2XD'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+import threading
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from kiosk.catalog import ServiceItem
+from kiosk.hall.models import (
+    STAGES,
+    CaseView,
+    CatalogChanges,
+    Enrolment,
+    EvaluationIn,
+    HeartbeatIn,
+    HistoryEntry,
+    KioskView,
+    SubmissionAnswer,
+    SubmissionIn,
+)
+from offline_cache.envelope import HallKeyPair
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or typed without mistakes
+CODE_LENGTH = 8
+HEARTBEATS_KEPT = 100
+CHINA = timezone(timedelta(hours=8), "CST")  # case numbers count by the year in China
+
+
+class HallError(Exception):
+    """The hall refuses what was asked; the message says why."""
+
+
+class EnrolmentRefused(HallError):
+    """The enrolment code is unknown or spent."""
+
+
+class Rejected(HallError):
+    """An item the hall refuses as invalid: its content, never the connection, is at fault."""
+
+
+class NotFound(HallError):
+    """No such case or catalog item."""
+
+
+class CaseFinished(HallError):
+    """The case is at its last stage already."""
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a bearer token belongs to: a kiosk (with its station) or a member of staff."""
+
+    role: Literal["kiosk", "staff"]
+    kiosk_id: str = ""
+    station_id: str = ""
+
+
+def normalise_code(code: str) -> str:
+    """An enrolment code as stored: ``k7qh-m2xd`` and ``K7QHM2XD`` are the same code."""
+    return code.replace("-", "").replace(" ", "").strip().upper()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+class HallStorage(ABC):
+    """Everything the hall keeps. Listings for people and command lines (:meth:`cases`, :meth:`fleet`) are
+    plain JSON-ready dicts; single records are the API's models."""
+
+    @property
+    @abstractmethod
+    def hall_keys(self) -> HallKeyPair:
+        """The hall's key pair, made on first use of the storage."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # Enrolment and tokens
+
+    @abstractmethod
+    def new_enrolment_code(self) -> str:
+        """A new single-use code, formatted for reading aloud (``K7QH-M2XD``)."""
+
+    @abstractmethod
+    def new_staff_token(self) -> str: ...
+
+    @abstractmethod
+    def enroll(self, code: str, station_id: str, name: str) -> Enrolment:
+        """Spend ``code`` and enrol a kiosk; earlier enrolments of the station are revoked.
+        :class:`EnrolmentRefused` if the code is unknown or spent."""
+
+    @abstractmethod
+    def authenticate(self, token: str) -> Principal | None:
+        """Whose token this is; None if unknown or revoked."""
+
+    # Submissions and cases
+
+    @abstractmethod
+    def record_submission(
+        self, sender: Principal, submission: SubmissionIn, payload: str, content_hash: str
+    ) -> tuple[bool, SubmissionAnswer]:
+        """Store a submission with its opened ``payload`` and open its case: ``(True, answer)``. The same
+        submission again: ``(False, first answer)``. :class:`Rejected` if its id or serial is taken by other
+        content."""
+
+    @abstractmethod
+    def held(self, station_id: str, ids: list[str]) -> dict[str, SubmissionAnswer]:
+        """The first answers for those of ``ids`` that the hall holds from ``station_id``."""
+
+    @abstractmethod
+    def case(self, serial: str) -> CaseView | None: ...
+
+    @abstractmethod
+    def cases_since(self, station_id: str, since: int, limit: int = 500) -> tuple[int, list[CaseView]]:
+        """Cases from ``station_id`` changed after change number ``since``, oldest change first, with the
+        cursor for the next call."""
+
+    @abstractmethod
+    def advance(self, serial: str, note: str = "") -> CaseView:
+        """Move a case to its next stage. :class:`NotFound`, or :class:`CaseFinished` at the last stage."""
+
+    @abstractmethod
+    def cases(self) -> list[dict[str, Any]]:
+        """Every case, newest first: ``serial``, ``case_number``, ``item``, ``item_name``, ``stage``, ``kiosk``
+        (the station), ``kiosk_id``, ``received_at``, ``updated_at``, ``submission_id``."""
+
+    # Evaluations, heartbeats, fleet
+
+    @abstractmethod
+    def record_evaluation(self, sender: Principal, evaluation: EvaluationIn, content_hash: str) -> bool:
+        """True if stored now, False if held already; :class:`Rejected` if the submission has another rating."""
+
+    @abstractmethod
+    def record_heartbeat(self, sender: Principal, heartbeat: HeartbeatIn) -> None: ...
+
+    @abstractmethod
+    def fleet(self) -> list[dict[str, Any]]:
+        """The enrolled kiosks as :class:`KioskView` dicts, with their latest heartbeat."""
+
+    # Catalog
+
+    @abstractmethod
+    def seed_catalog(self, items: Iterable[ServiceItem]) -> bool:
+        """Fill the catalog the first time; False (and nothing changed) if it was seeded before."""
+
+    @abstractmethod
+    def catalog_changes(self, since: int) -> CatalogChanges: ...
+
+    @abstractmethod
+    def catalog_item(self, code: str) -> dict[str, Any] | None:
+        """An item as JSON, or None if the catalog does not hold it."""
+
+    @abstractmethod
+    def put_catalog_item(self, item: ServiceItem | dict[str, Any]) -> int:
+        """Add or replace an item; returns the catalog's new version."""
+
+    @abstractmethod
+    def remove_catalog_item(self, code: str) -> int:
+        """Remove an item (:class:`NotFound` if absent); returns the catalog's new version."""
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS enrolment_codes (
+    code TEXT PRIMARY KEY, created_at TEXT NOT NULL, used_at TEXT, used_by TEXT
+);
+CREATE TABLE IF NOT EXISTS kiosks (
+    kiosk_id TEXT PRIMARY KEY, station_id TEXT NOT NULL, name TEXT NOT NULL, enrolled_at TEXT NOT NULL,
+    revoked_at TEXT, last_seen TEXT
+);
+CREATE INDEX IF NOT EXISTS kiosks_station ON kiosks (station_id);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('kiosk', 'staff')), kiosk_id TEXT,
+    created_at TEXT NOT NULL, revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    id TEXT PRIMARY KEY, serial TEXT NOT NULL UNIQUE, item_code TEXT NOT NULL, created_at TEXT NOT NULL,
+    schema_version INTEGER NOT NULL, content_hash TEXT NOT NULL, payload TEXT NOT NULL, answer TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL, station_id TEXT NOT NULL, case_number TEXT NOT NULL UNIQUE, stage TEXT NOT NULL,
+    received_at TEXT NOT NULL, updated_at TEXT NOT NULL, change_seq INTEGER NOT NULL UNIQUE
+);
+CREATE INDEX IF NOT EXISTS submissions_station_change ON submissions (station_id, change_seq);
+CREATE TABLE IF NOT EXISTS case_history (
+    submission_id TEXT NOT NULL, stage TEXT NOT NULL, at TEXT NOT NULL, note TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_history_submission ON case_history (submission_id);
+CREATE TABLE IF NOT EXISTS evaluations (
+    submission_id TEXT PRIMARY KEY, level INTEGER NOT NULL, created_at TEXT NOT NULL, content_hash TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL, received_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS heartbeats (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kiosk_id TEXT NOT NULL, received_at TEXT NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS heartbeats_kiosk ON heartbeats (kiosk_id, id);
+CREATE TABLE IF NOT EXISTS catalog (
+    code TEXT PRIMARY KEY, name TEXT NOT NULL, item TEXT, version INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS catalog_version ON catalog (version);
+"""
+
+_CASE_QUERY = (
+    "SELECT s.id, s.serial, s.case_number, s.item_code, COALESCE(c.name, ''), s.stage, s.kiosk_id, s.station_id,"
+    " s.received_at, s.updated_at FROM submissions s"
+    " LEFT JOIN catalog c ON c.code = s.item_code AND c.item IS NOT NULL"
+)
+_CASE_FIELDS = (
+    "serial",
+    "case_number",
+    "item_code",
+    "item_name",
+    "stage",
+    "kiosk_id",
+    "station_id",
+    "received_at",
+    "updated_at",
+)
+_CHUNK = 500  # ids per IN (...): well under SQLite's limit on bound parameters
+
+
+class SqliteHallStorage(HallStorage):
+    """The hall's storage in one SQLite file: WAL, ``synchronous=FULL``, one connection behind a lock (the API
+    serves requests from a thread pool). Other processes (``kiosk hall advance`` while the hall serves) share
+    the file safely: every write is an immediate transaction.
+
+    The hall's private key is kept in the ``meta`` table so the reference hall runs with no set-up; a
+    production hall keeps it in an HSM or a file only root can read, never beside the data it protects."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30.0)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        self._keys = self._load_keys()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN")  # one snapshot for the several queries of a view
+            try:
+                yield self._db
+            finally:
+                self._db.execute("COMMIT")
+
+    @staticmethod
+    def _next(db: sqlite3.Connection, counter: str) -> int:
+        row = db.execute(
+            "INSERT INTO counters (name, value) VALUES (?, 1)"
+            " ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+            [counter],
+        ).fetchone()
+        return int(row[0])
+
+    def _load_keys(self) -> HallKeyPair:
+        with self._write() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'hall_private_key'").fetchone()
+            if row is not None:
+                return HallKeyPair.from_private_text(row[0])
+            keys = HallKeyPair.generate()
+            db.execute("INSERT INTO meta (key, value) VALUES ('hall_private_key', ?)", [keys.private_text])
+            return keys
+
+    @property
+    def hall_keys(self) -> HallKeyPair:
+        return self._keys
+
+    # Enrolment and tokens
+
+    def new_enrolment_code(self) -> str:
+        while True:
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            try:
+                with self._write() as db:
+                    db.execute("INSERT INTO enrolment_codes (code, created_at) VALUES (?, ?)", [code, _iso(_now())])
+            except sqlite3.IntegrityError:  # the same code drawn twice: draw again
+                continue
+            return f"{code[:4]}-{code[4:]}"
+
+    def new_staff_token(self) -> str:
+        token = secrets.token_urlsafe(32)
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO tokens (token_hash, role, created_at) VALUES (?, 'staff', ?)",
+                [token_hash(token), _iso(_now())],
+            )
+        return token
+
+    def enroll(self, code: str, station_id: str, name: str) -> Enrolment:
+        now = _iso(_now())
+        kiosk_id = str(uuid.uuid4())
+        token = secrets.token_urlsafe(32)
+        with self._write() as db:
+            spent = db.execute(
+                "UPDATE enrolment_codes SET used_at = ?, used_by = ? WHERE code = ? AND used_at IS NULL",
+                [now, kiosk_id, normalise_code(code)],
+            )
+            if spent.rowcount != 1:
+                raise EnrolmentRefused("enrolment code unknown or already used")
+            db.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL"
+                " AND kiosk_id IN (SELECT kiosk_id FROM kiosks WHERE station_id = ?)",
+                [now, station_id],
+            )
+            db.execute(
+                "UPDATE kiosks SET revoked_at = ? WHERE station_id = ? AND revoked_at IS NULL", [now, station_id]
+            )
+            db.execute(
+                "INSERT INTO kiosks (kiosk_id, station_id, name, enrolled_at) VALUES (?, ?, ?, ?)",
+                [kiosk_id, station_id, name, now],
+            )
+            db.execute(
+                "INSERT INTO tokens (token_hash, role, kiosk_id, created_at) VALUES (?, 'kiosk', ?, ?)",
+                [token_hash(token), kiosk_id, now],
+            )
+        return Enrolment(kiosk_id=kiosk_id, token=token, hall_public_key=self._keys.public_text)
+
+    def authenticate(self, token: str) -> Principal | None:
+        with self._read() as db:
+            row = db.execute(
+                "SELECT t.role, COALESCE(t.kiosk_id, ''), COALESCE(k.station_id, '') FROM tokens t"
+                " LEFT JOIN kiosks k ON k.kiosk_id = t.kiosk_id WHERE t.token_hash = ? AND t.revoked_at IS NULL",
+                [token_hash(token)],
+            ).fetchone()
+        return Principal(*row) if row else None
+
+    @staticmethod
+    def _seen(db: sqlite3.Connection, sender: Principal, now: str) -> None:
+        db.execute("UPDATE kiosks SET last_seen = ? WHERE kiosk_id = ?", [now, sender.kiosk_id])
+
+    # Submissions and cases
+
+    def record_submission(
+        self, sender: Principal, submission: SubmissionIn, payload: str, content_hash: str
+    ) -> tuple[bool, SubmissionAnswer]:
+        now = _now()
+        year = now.astimezone(CHINA).year
+        try:
+            with self._write() as db:
+                number = self._next(db, f"case_number:{year}")
+                answer = SubmissionAnswer(
+                    id=submission.id,
+                    serial=submission.serial,
+                    case_number=f"SL{year}{number:06d}",
+                    stage=STAGES[0],
+                    received_at=_iso(now),
+                )
+                db.execute(
+                    "INSERT INTO submissions (id, serial, item_code, created_at, schema_version, content_hash,"
+                    " payload, answer, kiosk_id, station_id, case_number, stage, received_at, updated_at, change_seq)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        submission.id,
+                        submission.serial,
+                        submission.item_code,
+                        submission.created_at,
+                        submission.schema_version,
+                        content_hash,
+                        payload,
+                        answer.model_dump_json(),
+                        sender.kiosk_id,
+                        sender.station_id,
+                        answer.case_number,
+                        answer.stage,
+                        answer.received_at,
+                        answer.received_at,
+                        self._next(db, "change"),
+                    ],
+                )
+                db.execute(
+                    "INSERT INTO case_history (submission_id, stage, at, note) VALUES (?, ?, ?, '')",
+                    [submission.id, answer.stage, answer.received_at],
+                )
+                self._seen(db, sender, answer.received_at)
+            return True, answer
+        except sqlite3.IntegrityError:
+            # Another request stored this id or serial first (everything above was rolled back): replay or refuse.
+            with self._read() as db:
+                row = db.execute(
+                    "SELECT content_hash, answer FROM submissions WHERE id = ?", [submission.id]
+                ).fetchone()
+                serial_taken = db.execute("SELECT 1 FROM submissions WHERE serial = ?", [submission.serial]).fetchone()
+            if row is None:
+                if serial_taken:
+                    raise Rejected(f"serial {submission.serial} already used by another submission") from None
+                raise
+            if row[0] != content_hash:
+                raise Rejected("submission id already used with different content") from None
+            return False, SubmissionAnswer.model_validate_json(row[1])
+
+    def held(self, station_id: str, ids: list[str]) -> dict[str, SubmissionAnswer]:
+        found: dict[str, SubmissionAnswer] = {}
+        with self._read() as db:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                rows = db.execute(
+                    f"SELECT id, answer FROM submissions WHERE station_id = ? AND id IN ({marks})", [station_id, *chunk]
+                )
+                found.update((id_, SubmissionAnswer.model_validate_json(answer)) for id_, answer in rows)
+        return found
+
+    @staticmethod
+    def _views(db: sqlite3.Connection, where: str, params: list[Any]) -> list[CaseView]:
+        rows = db.execute(f"{_CASE_QUERY} {where}", params).fetchall()
+        history: dict[str, list[HistoryEntry]] = {row[0]: [] for row in rows}
+        ids = list(history)
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for id_, stage, at, note in db.execute(
+                f"SELECT submission_id, stage, at, note FROM case_history WHERE submission_id IN ({marks})"
+                " ORDER BY rowid",
+                chunk,
+            ):
+                history[id_].append(HistoryEntry(stage=stage, at=at, note=note))
+        views = []
+        for id_, *fields in rows:
+            view = dict(zip(_CASE_FIELDS, fields, strict=True))
+            views.append(CaseView(**view, stage_index=STAGES.index(view["stage"]), history=history[id_]))
+        return views
+
+    def case(self, serial: str) -> CaseView | None:
+        with self._read() as db:
+            views = self._views(db, "WHERE s.serial = ?", [serial])
+        return views[0] if views else None
+
+    def cases_since(self, station_id: str, since: int, limit: int = 500) -> tuple[int, list[CaseView]]:
+        with self._read() as db:
+            views = self._views(
+                db,
+                "WHERE s.station_id = ? AND s.change_seq > ? ORDER BY s.change_seq LIMIT ?",
+                [station_id, since, limit],
+            )
+            cursor = since
+            if views:
+                last = views[-1].serial
+                cursor = db.execute("SELECT change_seq FROM submissions WHERE serial = ?", [last]).fetchone()[0]
+        return cursor, views
+
+    def advance(self, serial: str, note: str = "") -> CaseView:
+        with self._write() as db:
+            row = db.execute("SELECT id, stage FROM submissions WHERE serial = ?", [serial]).fetchone()
+            if row is None:
+                raise NotFound(f"大厅没有流水号为 {serial} 的申请")
+            id_, stage = row
+            index = STAGES.index(stage)
+            if index == len(STAGES) - 1:
+                raise CaseFinished(f"{serial} 已在最后一步「{stage}」")
+            now = _iso(_now())
+            db.execute(
+                "UPDATE submissions SET stage = ?, updated_at = ?, change_seq = ? WHERE id = ?",
+                [STAGES[index + 1], now, self._next(db, "change"), id_],
+            )
+            db.execute(
+                "INSERT INTO case_history (submission_id, stage, at, note) VALUES (?, ?, ?, ?)",
+                [id_, STAGES[index + 1], now, note],
+            )
+            return self._views(db, "WHERE s.id = ?", [id_])[0]
+
+    def cases(self) -> list[dict[str, Any]]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT s.serial, s.case_number, s.item_code, COALESCE(c.name, ''), s.stage, s.station_id,"
+                " s.kiosk_id, s.received_at, s.updated_at, s.id FROM submissions s"
+                " LEFT JOIN catalog c ON c.code = s.item_code AND c.item IS NOT NULL ORDER BY s.case_number DESC"
+            ).fetchall()
+        keys = (
+            "serial",
+            "case_number",
+            "item",
+            "item_name",
+            "stage",
+            "kiosk",
+            "kiosk_id",
+            "received_at",
+            "updated_at",
+            "submission_id",
+        )
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    # Evaluations, heartbeats, fleet
+
+    def record_evaluation(self, sender: Principal, evaluation: EvaluationIn, content_hash: str) -> bool:
+        now = _iso(_now())
+        try:
+            with self._write() as db:
+                db.execute(
+                    "INSERT INTO evaluations (submission_id, level, created_at, content_hash, kiosk_id, received_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [
+                        evaluation.submission_id,
+                        evaluation.level,
+                        evaluation.created_at,
+                        content_hash,
+                        sender.kiosk_id,
+                        now,
+                    ],
+                )
+                self._seen(db, sender, now)
+            return True
+        except sqlite3.IntegrityError:
+            with self._read() as db:
+                row = db.execute(
+                    "SELECT content_hash FROM evaluations WHERE submission_id = ?", [evaluation.submission_id]
+                ).fetchone()
+            if row is None:
+                raise
+            if row[0] != content_hash:
+                raise Rejected("submission already rated with a different rating") from None
+            return False
+
+    def record_heartbeat(self, sender: Principal, heartbeat: HeartbeatIn) -> None:
+        now = _iso(_now())
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO heartbeats (kiosk_id, received_at, body) VALUES (?, ?, ?)",
+                [sender.kiosk_id, now, heartbeat.model_dump_json()],
+            )
+            db.execute(
+                "DELETE FROM heartbeats WHERE kiosk_id = ? AND id NOT IN"
+                " (SELECT id FROM heartbeats WHERE kiosk_id = ? ORDER BY id DESC LIMIT ?)",
+                [sender.kiosk_id, sender.kiosk_id, HEARTBEATS_KEPT],
+            )
+            self._seen(db, sender, now)
+
+    def fleet(self) -> list[dict[str, Any]]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT k.kiosk_id, k.station_id, k.name, k.enrolled_at, k.last_seen, h.body, h.received_at"
+                " FROM kiosks k LEFT JOIN heartbeats h"
+                " ON h.id = (SELECT MAX(id) FROM heartbeats WHERE kiosk_id = k.kiosk_id)"
+                " WHERE k.revoked_at IS NULL ORDER BY k.station_id"
+            ).fetchall()
+        return [
+            KioskView(
+                kiosk_id=kiosk_id,
+                station_id=station_id,
+                name=name,
+                enrolled_at=enrolled_at,
+                last_seen=last_seen,
+                heartbeat={**json.loads(body), "received_at": received_at} if body else None,
+            ).model_dump(mode="json")
+            for kiosk_id, station_id, name, enrolled_at, last_seen, body, received_at in rows
+        ]
+
+    # Catalog
+
+    @staticmethod
+    def _put(db: sqlite3.Connection, item: ServiceItem, version: int) -> None:
+        db.execute(
+            "INSERT INTO catalog (code, name, item, version) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO UPDATE"
+            " SET name = excluded.name, item = excluded.item, version = excluded.version",
+            [item.code, item.name, item.model_dump_json(), version],
+        )
+
+    def seed_catalog(self, items: Iterable[ServiceItem]) -> bool:
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM meta WHERE key = 'catalog_seeded'").fetchone():
+                return False
+            version = self._next(db, "catalog_version")
+            for item in items:
+                if not db.execute("SELECT 1 FROM catalog WHERE code = ?", [item.code]).fetchone():
+                    self._put(db, item, version)  # an item the staff added before the seeding stays theirs
+            db.execute("INSERT INTO meta (key, value) VALUES ('catalog_seeded', ?)", [_iso(_now())])
+        return True
+
+    def catalog_changes(self, since: int) -> CatalogChanges:
+        with self._read() as db:
+            row = db.execute("SELECT value FROM counters WHERE name = 'catalog_version'").fetchone()
+            rows = db.execute(
+                "SELECT code, item FROM catalog WHERE version > ? ORDER BY version, code", [since]
+            ).fetchall()
+        return CatalogChanges(
+            version=row[0] if row else 0,
+            items=[json.loads(item) for _, item in rows if item is not None],
+            removed=[code for code, item in rows if item is None],
+        )
+
+    def catalog_item(self, code: str) -> dict[str, Any] | None:
+        with self._read() as db:
+            row = db.execute("SELECT item FROM catalog WHERE code = ? AND item IS NOT NULL", [code]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def put_catalog_item(self, item: ServiceItem | dict[str, Any]) -> int:
+        item = ServiceItem.model_validate(item)
+        with self._write() as db:
+            version = self._next(db, "catalog_version")
+            self._put(db, item, version)
+        return version
+
+    def remove_catalog_item(self, code: str) -> int:
+        with self._write() as db:
+            if not db.execute("SELECT 1 FROM catalog WHERE code = ? AND item IS NOT NULL", [code]).fetchone():
+                raise NotFound(f"目录中没有事项 {code}")
+            version = self._next(db, "catalog_version")
+            db.execute("UPDATE catalog SET item = NULL, version = ? WHERE code = ?", [version, code])
+        return version
