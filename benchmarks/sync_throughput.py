@@ -21,9 +21,8 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.hall.runner import HallServer
-
 from config.settings import Settings
+from kiosk.hall.runner import HallServer
 from kiosk.sync_commands import enrol
 from offline_cache import Enrolment, NewSubmission, Store
 from offline_cache.envelope import HallKeyPair

@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+
 from kiosk.hall.runner import HallServer
 
 ENV = {
