@@ -115,3 +115,16 @@ def test_cli_validate_reports_problems_and_exits_2(tmp_path, capsys):
     assert main(["catalog", "validate", str(path)]) == 2
     assert "signature" in capsys.readouterr().err
     assert main(["catalog", "validate", str(Path("config/catalog"))]) == 0
+
+
+def test_the_halls_catalog_changes_replace_add_and_remove_and_a_bad_one_is_skipped(catalog):
+    renamed = catalog["MZ0001"].model_dump(mode="json") | {"name": "老年人优待证办理（新版）"}
+    added = catalog["MZ0002"].model_dump(mode="json") | {"code": "MZ0099", "name": "高龄老人慰问金申领"}
+    broken = catalog["GA0003"].model_dump(mode="json") | {"kind": "不存在的类型"}
+    changed = catalog.with_changes({"MZ0001": renamed, "MZ0099": added, "BD0001": None, "GA0003": broken})
+    assert changed["MZ0001"].name == "老年人优待证办理（新版）"
+    assert changed.search("gllrwwj")[0].code == "MZ0099"  # searchable by pinyin at once
+    assert "BD0001" not in {item.code for item in changed}
+    assert changed["GA0003"] == catalog["GA0003"]  # an invalid update never replaces a good item
+    assert len(changed) == len(catalog)
+    assert catalog.with_changes({}) is catalog
