@@ -139,6 +139,45 @@ class SyncSettings(_Section):
     """How often the kiosk asks the hall for catalog changes."""
 
 
+class StaffMember(_Section):
+    """One member of the agency staff: signs in with a PIN or by scanning the staff badge."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")
+    """The staff number, printed on receipts of filings made on someone's behalf."""
+    name: str = Field(min_length=1, max_length=20)
+    """Shown in the banner while signed in and printed on the receipt."""
+    pin_hash: str = ""
+    """Salted scrypt hash of the staff PIN."""
+    badge_hash: str = ""
+    """Salted scrypt hash of the code on the staff badge (scanned to sign in)."""
+
+
+class AccessSettings(_Section):
+    """Who may open the staff and technician modes, and how hard guessing is made."""
+
+    technician_pin_hash: str = ""
+    """The technician PIN as a salted scrypt hash (set it with ``kiosk pin technician``); empty: no technician mode."""
+    max_tries: int = Field(default=5, ge=1, le=20)
+    """Wrong PINs in a row before the mode locks."""
+    lockout_seconds: int = Field(default=300, ge=10, le=86400)
+    """How long a locked mode stays locked."""
+    staff: list[StaffMember] = []
+    """The agency staff (代办员) who may file for others; add one with ``kiosk pin staff ID NAME``."""
+
+
+class AccessibilitySettings(_Section):
+    """Elderly mode (长辈模式), the high-contrast theme and spoken guidance."""
+
+    voice: bool = True
+    """Speak short Mandarin prompts in elderly mode when espeak-ng is installed; false keeps the kiosk silent."""
+    voice_command: str = "espeak-ng"
+    """The speech program; it is run as ``voice_command -v cmn -s 140 TEXT``."""
+    elderly_idle_timeout_seconds: int = Field(default=300, ge=30, le=3600)
+    """The longer idle time of elderly mode; the privacy wipe still happens, after a spoken warning."""
+    high_contrast: bool = False
+    """Start every session in the high-contrast theme."""
+
+
 class Settings(BaseSettings):
     """Every setting of the kiosk. The shipped ``config/kiosk.toml`` documents each one."""
 
@@ -151,6 +190,8 @@ class Settings(BaseSettings):
     catalog: CatalogSettings = CatalogSettings()
     devices: DeviceSettings = DeviceSettings()
     sync: SyncSettings = SyncSettings()
+    access: AccessSettings = AccessSettings()
+    accessibility: AccessibilitySettings = AccessibilitySettings()
 
     @classmethod
     def settings_customise_sources(

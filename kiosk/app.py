@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from kiosk.hall.runner import HallServer  # the demo's hall; a kiosk in service never loads the server
 
 log = logging.getLogger(__name__)
-STYLESHEET = Path(__file__).parent.parent / "screens" / "kiosk.tcss"
+SCREENS = Path(__file__).parent.parent / "screens"
+STYLESHEETS = [SCREENS / "kiosk.tcss", SCREENS / "technician.tcss", SCREENS / "elderly.tcss"]
 
 
 class _ToScreen(Message):
@@ -52,7 +53,7 @@ class _ToScreen(Message):
 class KioskApp(App, inherit_bindings=False):
     """The kiosk. Residents get no command palette and no quit key; the demo adds its F-keys."""
 
-    CSS_PATH = STYLESHEET
+    CSS_PATH = STYLESHEETS
     ENABLE_COMMAND_PALETTE = False
     TITLE = "政务服务自助终端"
 

@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import queue
 import sys
 import tempfile
@@ -34,7 +35,15 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from config.settings import Settings, SettingsError, StorageSettings, load_settings
+from config.settings import (
+    Settings,
+    SettingsError,
+    StaffMember,
+    StorageSettings,
+    default_config_path,
+    find_config_file,
+    load_settings,
+)
 from devices import DeviceError, IdentityCard
 from kiosk import sync_commands
 from kiosk.catalog import CatalogError, ServiceItem, load_catalog
@@ -131,14 +140,29 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run(args: argparse.Namespace) -> int:
-    return _start(load_settings(args.config), demo=False)
+    config_path = find_config_file(args.config, os.environ) or default_config_path()
+    return _start(load_settings(args.config), demo=False, config_path=config_path)
+
+
+DEMO_TECHNICIAN_PIN = "123456"
+DEMO_STAFF = ("D001", "李代办", "2468", "STAFF-D001")  # id, name, PIN, badge code
 
 
 def demo_settings(data_dir: Path) -> Settings:
-    """Simulated devices, and a sync that notices the local hall come and go within seconds."""
+    """Simulated devices, a sync that notices the local hall come and go within seconds, a demo technician PIN
+    and one demo member of staff."""
+    from kiosk.pin import hash_secret
+
     defaults = Settings()
+    staff_id, staff_name, staff_pin, staff_badge = DEMO_STAFF
+    staff = StaffMember(
+        id=staff_id, name=staff_name, pin_hash=hash_secret(staff_pin), badge_hash=hash_secret(staff_badge)
+    )
     return defaults.model_copy(
         update={
+            "access": defaults.access.model_copy(
+                update={"technician_pin_hash": hash_secret(DEMO_TECHNICIAN_PIN), "staff": [staff]}
+            ),
             "storage": StorageSettings(data_dir=data_dir),
             "devices": defaults.devices.model_copy(
                 update={"card_reader": "simulator", "printer": "sim://", "scanner": "simulator"}
@@ -173,7 +197,7 @@ def _demo(args: argparse.Namespace) -> int:
                 enrol(store, settings, hall.url, hall.storage.new_enrolment_code())
         finally:
             store.close()
-        return _start(settings, demo=True, demo_hall=hall)
+        return _start(settings, demo=True, config_path=data_dir / "kiosk.toml", demo_hall=hall)
     finally:
         hall.stop()
 
@@ -188,11 +212,12 @@ def _log_to(data_dir: Path) -> None:
     )
 
 
-def _start(settings: Settings, demo: bool, demo_hall=None) -> int:
+def _start(settings: Settings, demo: bool, config_path: Path, demo_hall=None) -> int:
     from kiosk.app import make_app  # Textual is imported only when a screen is about to be shown
     from kiosk.services import build_services
 
     services = build_services(settings)
+    services.config_path = config_path
     _log_to(services.data_dir)
     make_app(services, demo=demo, demo_hall=demo_hall).run()
     if demo:

@@ -66,6 +66,7 @@ class KioskServices:
         self.store = store
         self.devices = devices
         self.data_dir = data_dir
+        self.config_path: Path | None = None  # the settings file the technician's editor saves to
         # Each device's last known state, for the hall's fleet view: {"reader": {"state": ..., "detail": ...}}
         self.device_health: dict[str, dict[str, str]] = {}
         self.sync = SyncEngine(store, settings.sync, heartbeat=lambda: dict(self.device_health))

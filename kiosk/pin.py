@@ -1,0 +1,69 @@
+"""PINs and badge codes: stored only as salted scrypt hashes, guessed at most ``max_tries`` times in a row.
+
+>>> stored = hash_secret("246810")            # 'scrypt$16384$8$1$<salt>$<key>' for kiosk.toml
+>>> verify_secret("246810", stored)
+True
+>>> gate = PinGate(max_tries=5, lockout_seconds=300, clock=time.monotonic)
+>>> gate.attempt(lambda: verify_secret(typed, stored))   # None when right, else the message to show
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import time
+from collections.abc import Callable
+
+_N, _R, _P = 2**14, 8, 1  # scrypt cost: ~50 ms per check on the kiosk's CPU, 16 MiB of memory
+
+
+def hash_secret(secret: str) -> str:
+    salt = os.urandom(16)
+    key = hashlib.scrypt(secret.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${base64.b64encode(salt).decode()}${base64.b64encode(key).decode()}"
+
+
+def verify_secret(secret: str, stored: str) -> bool:
+    """Whether ``secret`` matches ``stored``; a malformed or empty hash matches nothing."""
+    try:
+        scheme, n, r, p, salt, key = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        expected = base64.b64decode(key)
+        actual = hashlib.scrypt(
+            secret.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+        )
+    except ValueError:
+        return False
+    return hmac.compare_digest(actual, expected)
+
+
+class PinGate:
+    """Counts wrong tries in a row; after ``max_tries`` the gate stays shut for ``lockout_seconds``."""
+
+    def __init__(self, max_tries: int, lockout_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_tries = max_tries
+        self.lockout_seconds = lockout_seconds
+        self.clock = clock
+        self.failures = 0
+        self.locked_until = 0.0
+
+    def locked_for(self) -> float:
+        """Seconds until the gate opens again; 0 when it is open."""
+        return max(0.0, self.locked_until - self.clock())
+
+    def attempt(self, check: Callable[[], bool]) -> str | None:
+        """Run ``check`` unless locked; None when it passed, else what to tell the person."""
+        if (left := self.locked_for()) > 0:
+            return f"输错次数过多，已锁定，请 {int(left // 60) + 1} 分钟后再试"
+        if check():
+            self.failures = 0
+            return None
+        self.failures += 1
+        if self.failures >= self.max_tries:
+            self.failures = 0
+            self.locked_until = self.clock() + self.lockout_seconds
+            return f"输错 {self.max_tries} 次，已锁定 {int(self.lockout_seconds // 60) or 1} 分钟"
+        return f"密码不对，还可以再试 {self.max_tries - self.failures} 次"
