@@ -6,10 +6,11 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
 from textual.app import App
+from textual.binding import Binding, BindingType
 from textual.message import Message
 
 from devices import (
@@ -25,12 +26,19 @@ from devices import (
 from devices import ScanReceived as DeviceScan
 from devices.samples import DEMO_CARDS
 from devices.scanner.framing import WedgeDetector
+from kiosk.demo import DEMO_STAFF
 from kiosk.identity import age_on
+from kiosk.pin import PinGate
 from kiosk.services import KioskServices
 from kiosk.session import Applicant, Visit
+from kiosk.staff import Agent
+from kiosk.technician import technician_check
+from kiosk.voice import PROMPTS, Speaker, make_speaker
 from screens.demo_help import DemoHelp
 from screens.idle_warning import IdleWarning
 from screens.messages import CardRead, CardUnreadable, EndVisit, ReaderStatus, ScanReceived, SyncStatusChanged
+from screens.pin_prompt import PinPrompt
+from screens.staff_desk import StaffDesk
 from screens.technician import TechnicianScreen
 from screens.welcome import WelcomeScreen
 
@@ -54,6 +62,12 @@ class KioskApp(App, inherit_bindings=False):
     """The kiosk. Residents get no command palette and no quit key; the demo adds its F-keys."""
 
     CSS_PATH = STYLESHEETS
+    # The technician's chord: Ctrl+T then Ctrl+K within two seconds, then a PIN. A touch screen cannot type it.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+t", "chord_start", show=False, priority=True),
+        Binding("ctrl+k", "chord_end", show=False, priority=True),
+    ]
+    CHORD_SECONDS = 2.0
     ENABLE_COMMAND_PALETTE = False
     TITLE = "政务服务自助终端"
 
@@ -63,8 +77,10 @@ class KioskApp(App, inherit_bindings=False):
         demo: bool = False,
         clock: Callable[[], float] = time.monotonic,
         demo_hall: HallServer | None = None,
+        speaker: Speaker | None = None,
     ):
         super().__init__()
+        self.speaker = speaker or make_speaker(services.settings.accessibility)
         self.services = services
         self.demo = demo
         self.demo_hall = demo_hall  # the demo's local hall, which demo keys stop, start and move cases in
@@ -75,6 +91,11 @@ class KioskApp(App, inherit_bindings=False):
             f"演示模式 · 数据在 {services.data_dir}，回执图片在其 receipts 文件夹 · 按 F1 查看演示按键" if demo else ""
         )
         self.clock = clock
+        self.staff: Agent | None = None  # agency staff signed in: they file for several applicants in a row
+        access = services.settings.access
+        self.staff_gate = PinGate(access.max_tries, access.lockout_seconds, clock)
+        self.technician_gate = PinGate(access.max_tries, access.lockout_seconds, clock)
+        self._chord_started: float | None = None
         self._last_activity = clock()
         self.wedge = WedgeDetector() if services.settings.devices.wedge_scanner else None
         self._replayed: set[int] = set()  # keys the wedge detector held back, handed on as typing
@@ -94,8 +115,34 @@ class KioskApp(App, inherit_bindings=False):
         if self.demo:
             for key, action, _ in self._demo_keys():
                 self.bind(key, action, show=False)
+        self.apply_theme()
+
+    # Elderly mode and the high-contrast theme ------------------------------------------------------------
+
+    def apply_theme(self) -> None:
+        elderly = self.visit.elderly
+        self.set_class(elderly, "elderly")
+        contrast = elderly or self.visit.high_contrast or self.services.settings.accessibility.high_contrast
+        self.set_class(contrast, "high-contrast")
+        self.refresh_css(animate=False)  # every screen in the stack, not only the current one
+
+    def enter_elderly_mode(self) -> None:
+        """长辈模式 for this session: larger targets, high contrast, step by step, spoken, more time."""
+        self.visit.elderly = True
+        self.apply_theme()
+
+    def toggle_high_contrast(self) -> None:
+        self.visit.high_contrast = not self.visit.high_contrast
+        self.apply_theme()
+
+    def idle_timeout(self) -> int:
+        settings = self.services.settings
+        if self.visit.elderly:
+            return settings.accessibility.elderly_idle_timeout_seconds
+        return settings.session.idle_timeout_seconds
 
     def on_unmount(self) -> None:
+        self.speaker.close()
         self.services.sync.stop()
         self.services.devices.close()
 
@@ -136,7 +183,8 @@ class KioskApp(App, inherit_bindings=False):
             self.sync_status = inner
         if isinstance(inner, CardRead | ScanReceived):
             self._last_activity = self.clock()
-        self.screen.post_message(inner)
+        if self.screen_stack:  # a device may still speak while the app shuts down
+            self.screen.post_message(inner)
 
     @work(thread=True, exclusive=True, group="status", exit_on_error=False)
     def refresh_sync_status(self) -> None:
@@ -169,18 +217,24 @@ class KioskApp(App, inherit_bindings=False):
             self.post_message(replayed)
 
     def check_inactivity(self) -> None:
-        """Warn, then wipe the visit, when nobody has touched the kiosk for the configured time."""
-        if len(self.screen_stack) == 1 and not isinstance(self.screen, IdleWarning) and self.visit == Visit():
+        """Warn, then wipe the visit and sign staff out, when nobody has touched the kiosk for the configured time."""
+        at_rest = len(self.screen_stack) == 1 and not isinstance(self.screen, IdleWarning)
+        if at_rest and self.visit == Visit() and self.staff is None:
             return
         session = self.services.settings.session
         idle = self.clock() - self._last_activity
-        left = session.idle_timeout_seconds - idle
+        left = self.idle_timeout() - idle
         if left <= 0:
+            self.staff = None
+            if self.visit.elderly:
+                self.speaker.say(PROMPTS["wiped"])
             self.end_visit()
         elif left <= session.idle_warning_seconds:
             if isinstance(self.screen, IdleWarning):
                 self.screen.seconds_left = int(left + 0.999)
             else:
+                if self.visit.elderly:
+                    self.speaker.say(PROMPTS["idle_warning"])
                 self.push_screen(IdleWarning(int(left + 0.999)), self._kept)
 
     def _kept(self, _: bool | None) -> None:
@@ -192,11 +246,71 @@ class KioskApp(App, inherit_bindings=False):
     def end_visit(self) -> None:
         """Forget the visitor: every screen they saw is closed, and the next person starts afresh."""
         self.visit = Visit()
+        self.apply_theme()
         self.clear_notifications()
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self._last_activity = self.clock()
         self.refresh_sync_status()
+
+    # Technician mode -------------------------------------------------------------------------------------
+
+    def action_chord_start(self) -> None:
+        self._chord_started = self.clock()
+
+    def action_chord_end(self) -> None:
+        started, self._chord_started = self._chord_started, None
+        if started is not None and self.clock() - started <= self.CHORD_SECONDS:
+            self.open_technician_mode()
+
+    def open_technician_mode(self) -> None:
+        if isinstance(self.screen, TechnicianScreen | PinPrompt):
+            return
+        access = self.services.settings.access
+        if not access.technician_pin_hash:
+            self.notify("未设置技术员密码：请在本机运行 kiosk pin technician", severity="warning", timeout=10)
+            return
+
+        def opened(ok: bool | None) -> None:
+            if ok:
+                log.info("technician mode opened")
+                self.push_screen(TechnicianScreen())
+
+        check = technician_check(access, self.technician_gate)
+        self.push_screen(PinPrompt("技术员登录：请输入技术员密码", check), opened)
+
+    # Staff-assisted filing ------------------------------------------------------------------------------
+
+    def sign_in_staff(self) -> None:
+        """Ask for a staff PIN (a scanned staff badge signs in too, from the welcome screen)."""
+        found: list[Agent] = []
+
+        def check(pin: str) -> str | None:  # run by the prompt off the UI thread: scrypt takes a moment
+            def matches() -> bool:
+                if agent := self.services.staff_by_pin(pin):
+                    found.append(agent)
+                return agent is not None
+
+            return self.staff_gate.attempt(matches)
+
+        def done(ok: bool | None) -> None:
+            if ok and found:
+                self.staff_signed_in(found[-1])
+
+        self.push_screen(PinPrompt("工作人员登录：请输入代办员密码", check), done)
+
+    def staff_signed_in(self, agent: Agent) -> None:
+        log.info("staff %s signed in", agent.id)
+        self.staff = agent
+        self._last_activity = self.clock()
+        self.notify(f"{agent.label} 已登录代办", timeout=5)
+        self.push_screen(StaffDesk())
+
+    def sign_out_staff(self) -> None:
+        if self.staff is not None:
+            log.info("staff %s signed out", self.staff.id)
+        self.staff = None
+        self.end_visit()
 
     # Demo keys ------------------------------------------------------------------------------------------
 
@@ -211,9 +325,10 @@ class KioskApp(App, inherit_bindings=False):
             (f"f{n}", "demo_lift", "拿走身份证"),
             (f"f{n + 1}", "demo_scan", "扫描最近一张回执的二维码"),
             (f"f{n + 2}", "demo_scan_garbled", "扫描一个无法识别的码"),
-            (f"f{n + 3}", "demo_technician", "技术员：设备与上传状态"),
+            (f"f{n + 3}", "demo_technician", "技术员模式（同 Ctrl+T、Ctrl+K；演示密码 123456）"),
             (f"f{n + 4}", "demo_toggle_hall", "停止 / 重新启动本地大厅（看离线与补传）"),
             (f"f{n + 5}", "demo_advance_case", "大厅工作人员把最近一件推进到下一步"),
+            (f"f{n + 6}", "demo_staff_badge", "扫描代办员工牌（李代办；或点「工作人员代办」输入密码 2468）"),
             ("ctrl+q", "quit", "退出演示（正式运行时没有退出键）"),
         ]
         return keys
@@ -241,8 +356,11 @@ class KioskApp(App, inherit_bindings=False):
             simulator.send_raw(b"]Q1\xff\xfe#@!\r\n")
 
     def action_demo_technician(self) -> None:
-        if not isinstance(self.screen, TechnicianScreen):
-            self.push_screen(TechnicianScreen())
+        self.open_technician_mode()
+
+    def action_demo_staff_badge(self) -> None:
+        if simulator := self.services.devices.scanner_simulator:
+            simulator.scan(DEMO_STAFF[3])
 
     @work(thread=True, exclusive=True, group="demo-hall", exit_on_error=False)
     def action_demo_toggle_hall(self) -> None:
@@ -274,6 +392,7 @@ def make_app(
     demo: bool = False,
     clock: Callable[[], float] = time.monotonic,
     demo_hall: HallServer | None = None,
+    speaker: Speaker | None = None,
 ) -> KioskApp:
     """The one factory for the CLI and the tests."""
-    return KioskApp(services, demo=demo, clock=clock, demo_hall=demo_hall)
+    return KioskApp(services, demo=demo, clock=clock, demo_hall=demo_hall, speaker=speaker)

@@ -15,6 +15,7 @@
     kiosk devices scan --port PORT [--baud B] [--timeout S] [--json]
                                      wait for one scan and print the code
     kiosk enroll | sync now | sync status | simulate    the hall connection (see kiosk/sync_commands.py)
+    kiosk pin technician | pin staff ID NAME [--badge CODE]   set PINs, kept as scrypt hashes (kiosk/pin_commands.py)
     kiosk hall serve | enroll-code | cases | advance ...  the reference central hall (see kiosk/hall/cli.py)
 
 Exit codes: 0 done, 1 nothing found (no match, no card before the timeout), 2 bad settings, data, arguments
@@ -45,8 +46,9 @@ from config.settings import (
     load_settings,
 )
 from devices import DeviceError, IdentityCard
-from kiosk import sync_commands
+from kiosk import pin_commands, sync_commands
 from kiosk.catalog import CatalogError, ServiceItem, load_catalog
+from kiosk.demo import DEMO_STAFF, DEMO_TECHNICIAN_PIN
 from kiosk.hall import cli as hall_cli
 from kiosk.identity import mask_id_number, mask_name
 from offline_cache import CacheError, Store
@@ -135,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--json", action="store_true")
     scan.set_defaults(handler=_devices_scan)
     sync_commands.register(commands)
+    pin_commands.register(commands)
     hall_cli.register(commands)
     return parser
 
@@ -142,10 +145,6 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     config_path = find_config_file(args.config, os.environ) or default_config_path()
     return _start(load_settings(args.config), demo=False, config_path=config_path)
-
-
-DEMO_TECHNICIAN_PIN = "123456"
-DEMO_STAFF = ("D001", "李代办", "2468", "STAFF-D001")  # id, name, PIN, badge code
 
 
 def demo_settings(data_dir: Path) -> Settings:
@@ -273,16 +272,9 @@ def _catalog_validate(args: argparse.Namespace) -> int:
 
 
 def _devices_ports(args: argparse.Namespace) -> int:
-    from serial.tools import list_ports
+    from kiosk.technician import serial_ports
 
-    found = [
-        {
-            "device": port.device,
-            "description": port.description,
-            "vid_pid": f"{port.vid:04X}:{port.pid:04X}" if port.vid is not None else "",
-        }
-        for port in sorted(list_ports.comports(), key=lambda p: p.device)
-    ]
+    found = serial_ports()
     if args.json:
         print(json.dumps(found, ensure_ascii=False, indent=2))
     elif not found:

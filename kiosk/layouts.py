@@ -79,6 +79,8 @@ def application_receipt(saved: StoredSubmission, station_name: str, hotline: str
     ]
     if m["decision"]:
         blocks.append(Text(f"办理结果：{m['decision']}"))
+    if agent := m.get("agent"):
+        blocks += [Text(f"代办人：{agent['name']}（工号 {agent['id']}）"), Text(agent["consent"])]
     blocks += [
         Text(f"提交时间：{saved.created_at:%Y-%m-%d %H:%M}"),
         Rule(),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import os
 import time
 from collections.abc import Callable
@@ -57,7 +58,7 @@ class PinGate:
     def attempt(self, check: Callable[[], bool]) -> str | None:
         """Run ``check`` unless locked; None when it passed, else what to tell the person."""
         if (left := self.locked_for()) > 0:
-            return f"输错次数过多，已锁定，请 {int(left // 60) + 1} 分钟后再试"
+            return f"输错次数过多，已锁定，请 {math.ceil(left / 60)} 分钟后再试"
         if check():
             self.failures = 0
             return None
@@ -65,5 +66,5 @@ class PinGate:
         if self.failures >= self.max_tries:
             self.failures = 0
             self.locked_until = self.clock() + self.lockout_seconds
-            return f"输错 {self.max_tries} 次，已锁定 {int(self.lockout_seconds // 60) or 1} 分钟"
+            return f"输错 {self.max_tries} 次，已锁定 {math.ceil(self.lockout_seconds / 60)} 分钟"
         return f"密码不对，还可以再试 {self.max_tries - self.failures} 次"

@@ -16,10 +16,11 @@ from devices import PrinterError
 from devices.factory import Devices, build_devices
 from kiosk.catalog import Catalog, ServiceItem, load_catalog
 from kiosk.identity import age_on
-from kiosk.layouts import application_receipt, one_time_notice, queue_ticket
+from kiosk.layouts import application_receipt, one_time_notice, printer_test_page, queue_ticket
 from kiosk.queue import QueueCategory, QueueTicket, parse_ticket_code
 from kiosk.serial import SerialNumber
 from kiosk.session import Application
+from kiosk.staff import Agent, staff_by_badge, staff_by_pin
 from kiosk.workdays import add_working_days
 from offline_cache import AlreadyRated, CacheError, Store, StoredSubmission
 from offline_cache.sync import SyncEngine, SyncStatus
@@ -127,6 +128,20 @@ class KioskServices:
         notice = one_time_notice(item, self.catalog.members_of(item), station.name, station.hotline)
         return self._print(notice, "告知单未能打印，请拍照或记下屏幕上的内容，或请工作人员帮助")
 
+    def print_test_page(self) -> PrintOutcome:
+        """The technician's test page: sizes, Chinese text, rare characters, the paper's width, a QR code."""
+        devices = self.settings.devices
+        qr = "打印机绘制" if devices.native_qr else "图像"
+        return self._print(
+            printer_test_page(
+                self.settings.station.name,
+                devices.printer,
+                f"{devices.paper_width_mm}mm · {devices.print_mode} · QR {qr}",
+                self.now(),
+            ),
+            "测试页未能打印",
+        )
+
     def is_priority(self, birth_date: date | None) -> bool:
         """Whether an applicant of this birth date takes the priority lane of the queue."""
         return birth_date is not None and age_on(birth_date, self.today()) >= self.settings.queue.priority_age
@@ -160,6 +175,16 @@ class KioskServices:
     def find(self, serial_text: str) -> StoredSubmission | None:
         """The submission with this serial number, filed at this kiosk. Raises ``SerialNumberError``."""
         return self.store.find_by_serial(str(SerialNumber.parse(serial_text)))
+
+    def filed_today(self) -> list[StoredSubmission]:
+        """Today's submissions at this kiosk, masked, newest first (the staff desk's list)."""
+        return self.store.submissions_on(self.today().isoformat())
+
+    def staff_by_pin(self, pin: str) -> Agent | None:
+        return staff_by_pin(self.settings.access.staff, pin)
+
+    def staff_by_badge(self, code: str) -> Agent | None:
+        return staff_by_badge(self.settings.access.staff, code)
 
     def rate(self, saved: StoredSubmission, level: int) -> None:
         """Record the resident's rating (1-5). Raises ``AlreadyRated`` for a second rating."""

@@ -23,6 +23,7 @@ from kiosk.identity import (
     mask_name,
     mask_phone,
 )
+from kiosk.staff import CONSENT_TEXT, Agent
 from offline_cache import NewSubmission, StoredSubmission
 
 DELIVERY_LABELS = {"window": "窗口领取", "mail": "免费邮寄到家"}
@@ -52,6 +53,8 @@ class Visit:
     applicant: Applicant | None = None
     application: Application | None = None
     saved: StoredSubmission | None = None
+    elderly: bool = False  # 长辈模式 for this session: larger, slower, spoken
+    high_contrast: bool = False  # the high-contrast theme for this session
 
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -147,6 +150,12 @@ class Application:
     materials: set[str] = field(default_factory=set)
     delivery: str = ""
     mail_address: str = ""
+    agent: Agent | None = None  # the member of staff filing on the applicant's behalf (代办)
+    consent_at: datetime | None = None  # when the applicant confirmed the agent in person
+
+    def file_on_behalf(self, agent: Agent, consent_at: datetime) -> None:
+        """Record that ``agent`` files this, with the applicant's in-person consent given at ``consent_at``."""
+        self.agent, self.consent_at = agent, consent_at
 
     def __post_init__(self) -> None:
         self.delivery = self.delivery or self.item.delivery[0]
@@ -215,6 +224,10 @@ class Application:
             "expected_is_estimate": estimated,
             "decision": decision[1] if decision else "",
         }
+        if self.agent is not None:
+            if self.consent_at is None:
+                raise ValueError("a filing by staff needs the applicant's consent")
+            masked["agent"] = {"id": self.agent.id, "name": self.agent.name, "consent": CONSENT_TEXT}
         payload = {
             "applicant": {
                 "kind": self.applicant.kind,
@@ -232,4 +245,11 @@ class Application:
             "mail_address": self.mail_address if self.delivery == "mail" else "",
             "instant_approved": decision[0] if decision else None,
         }
+        if self.agent is not None:
+            payload["agent"] = {
+                "id": self.agent.id,
+                "name": self.agent.name,
+                "consent": CONSENT_TEXT,
+                "consent_at": self.consent_at.isoformat(timespec="seconds"),
+            }
         return NewSubmission(str(uuid.uuid4()), self.item.code, self.item.name, now, masked, payload)

@@ -299,6 +299,12 @@ class Store:
             rows = conn.execute(_SUBMISSION_QUERY + " WHERE s.serial = ?", [serial]).fetchall()
         return _stored(rows[0]) if rows else None
 
+    def submissions_on(self, day: str) -> list[StoredSubmission]:
+        """What this kiosk filed on ``day`` (ISO date), newest first: masked facts and upload state only."""
+        with self._locked() as conn:
+            rows = conn.execute(_SUBMISSION_QUERY + " WHERE s.day = ? ORDER BY s.sequence DESC", [day]).fetchall()
+        return [_stored(row) for row in rows]
+
     def last_serial(self) -> str | None:
         """The serial number most recently issued here, if any."""
         with self._locked() as conn:

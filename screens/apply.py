@@ -23,6 +23,7 @@ class ApplyScreen(KioskScreen):
     """The item's form, the materials checklist and how the result reaches the applicant."""
 
     TITLE = "填写申请"
+    STEP = "apply"
 
     @property
     def application(self) -> Application:

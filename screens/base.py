@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.screen import Screen
+from textual.widgets import Static
 
+from kiosk.elderly import step_of
 from kiosk.services import KioskServices
 from kiosk.session import Visit
+from kiosk.voice import PROMPTS
 from screens.messages import EndVisit, SyncStatusChanged
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.step_indicator import StepIndicator
 
 
 class KioskScreen(Screen):
-    """A full screen of the kiosk. Subclasses set ``TITLE`` and compose their body in ``compose_body``."""
+    """A full screen of the kiosk. Subclasses set ``TITLE`` and compose their body in ``compose_body``;
+    ``STEP`` names the screen for elderly mode's spoken prompt and its "第 2 步，共 4 步"."""
 
     TITLE = ""
+    STEP = ""
 
     @property
     def services(self) -> KioskServices:
@@ -26,6 +32,8 @@ class KioskScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar(self.services.settings.station.name, self.TITLE)
+        yield Static(id="staff-banner", markup=False)
+        yield StepIndicator(id="step")
         yield from self.compose_body()
 
     def compose_body(self) -> ComposeResult:
@@ -34,6 +42,27 @@ class KioskScreen(Screen):
     def on_screen_resume(self) -> None:
         status = self.app.sync_status
         self.on_sync_status_changed(status)
+        self.show_staff()
+        if self.visit.elderly:
+            self.guide_elderly()
+
+    def guide_elderly(self) -> None:
+        """Elderly mode: say what to do here, and show which step of the application this is."""
+        if prompt := PROMPTS.get(self.STEP):
+            self.app.speaker.say(prompt)
+        indicator = self.query_one(StepIndicator)
+        step = step_of(self.STEP)
+        indicator.display = step is not None  # the welcome, queue and progress screens are not steps
+        if step is not None:
+            indicator.set_step(*step)
+
+    def show_staff(self) -> None:
+        """The banner that says who is filing on the applicant's behalf, on every screen while staff is in."""
+        banner = self.query_one("#staff-banner", Static)
+        agent = self.app.staff
+        banner.display = agent is not None
+        if agent is not None:
+            banner.update(f"代办模式 · 工作人员 {agent.label} 正在为申请人代办")
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self.query_one(StatusBar).status = message.status

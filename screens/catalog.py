@@ -7,6 +7,7 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.catalog import ServiceItem
+from kiosk.elderly import elderly_items
 from screens.base import KioskScreen
 from screens.guide import GuideScreen
 
@@ -17,6 +18,7 @@ class CatalogScreen(KioskScreen):
     """Departments on the left, items on the right, a search box above: Chinese, pinyin initials or code."""
 
     TITLE = "选择事项"
+    STEP = "catalog"
 
     def __init__(self, for_applicant: bool) -> None:
         super().__init__()
@@ -37,7 +39,10 @@ class CatalogScreen(KioskScreen):
     def on_mount(self) -> None:
         if self.for_applicant and self.visit.applicant is not None:
             self.query_one("#catalog-count", Static).update(f"申请人：{self.visit.applicant.masked_name}")
-        self._show(self._allowed(self.services.catalog), ALL)
+        if self.visit.elderly:  # fewer choices: what older residents come for, the rest by search
+            self._show(self._allowed(elderly_items(self.services.catalog)), "长辈常办事项（其他事项请搜索）")
+        else:
+            self._show(self._allowed(self.services.catalog), ALL)
         self.query_one("#search", Input).focus()
 
     def _allowed(self, items) -> list[ServiceItem]:

@@ -16,6 +16,7 @@ class DoneScreen(KioskScreen):
     """The submission is saved: its serial number and QR stay on screen whatever the printer does."""
 
     TITLE = "提交成功"
+    STEP = "done"
 
     def compose_body(self) -> ComposeResult:
         saved = self.visit.saved

@@ -14,6 +14,7 @@ class EvaluateScreen(KioskScreen):
     """好差评: five levels, all alike in size, colour and order, none preselected; skipping is fine."""
 
     TITLE = "服务评价"
+    STEP = "evaluate"
     AUTO_FOCUS = None  # a focused level would stand out from the others
 
     def __init__(self, saved: StoredSubmission) -> None:

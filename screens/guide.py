@@ -25,6 +25,7 @@ class GuideScreen(KioskScreen):
     """The complete guide of one item, with the way to apply for it."""
 
     TITLE = "办事指南"
+    STEP = "guide"
 
     def __init__(self, item: ServiceItem) -> None:
         super().__init__()

@@ -18,6 +18,7 @@ class IdentifyScreen(KioskScreen):
     """
 
     TITLE = "身份识别"
+    STEP = "identify"
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="identify"):

@@ -17,6 +17,7 @@ class ProgressScreen(KioskScreen):
     """Look up a submission by its serial number, typed or scanned; from there, rate it."""
 
     TITLE = "查询进度"
+    STEP = "progress"
 
     def __init__(self, serial: str = "", to_evaluate: bool = False) -> None:
         super().__init__()

@@ -14,6 +14,7 @@ class QueueScreen(KioskScreen):
     """Take a ticket for a window category."""
 
     TITLE = "取号"
+    STEP = "queue"
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="queue"):

@@ -1,57 +1,188 @@
+"""The technician mode (behind a PIN): devices and their tests, the hall connection and enrolment, the settings
+editor, the log and the diagnostics bundle."""
+
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Button, Input, Log, Select, Static, Switch, TabbedContent, TabPane
 
+from config.editor import FieldInfo, InvalidSetting, backup_path, editable_fields, save_settings
+from config.settings import Settings, SettingsError
+from kiosk.identity import mask_id_number, mask_name
 from kiosk.services import SyncStatus
+from kiosk.technician import (
+    EnrolmentFailed,
+    device_rows,
+    diagnostics_bundle,
+    enrol_with_hall,
+    printer_paper_status,
+    recent_log,
+    serial_ports,
+)
 from screens.base import KioskScreen
-from screens.messages import SyncStatusChanged
+from screens.messages import CardRead, CardUnreadable, ReaderStatus, ScanReceived, SyncStatusChanged
 from screens.widgets.status_bar import age_text
 
-_STATES = {"ok": "正常", "fault": "故障"}
+SECTION_TITLES = {
+    "station": "本机 [station]",
+    "session": "会话 [session]",
+    "queue": "排队 [queue]",
+    "devices": "设备 [devices]",
+    "sync": "上传 [sync]",
+    "accessibility": "长辈模式与无障碍 [accessibility]",
+}
 
 
 class TechnicianScreen(KioskScreen):
-    """For the technician: each device's configuration and state, and the hall connection with "sync now"."""
+    """For the technician: devices and tests, the hall connection, the settings, the log."""
 
-    TITLE = "技术员：设备与上传"
+    TITLE = "技术员模式"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.awaiting: str | None = None  # "card" or "scan" while a reader or scanner test waits
+        self.fields: list[FieldInfo] = []
 
     def compose_body(self) -> ComposeResult:
-        with Vertical(id="technician"):
-            yield Static("设备", classes="section")
-            yield Static(id="devices", markup=False)
-            yield Static("上传到政务服务大厅", classes="section")
-            yield Static(id="sync", markup=False)
-        with Horizontal(classes="actions"):
-            yield Button("返回首页", id="home", classes="back")
+        self.fields = editable_fields(self.services.settings)
+        with TabbedContent(id="technician-tabs"):
+            with TabPane("设备", id="tab-devices"), VerticalScroll():
+                yield Static(id="devices", markup=False)
+                with Horizontal(classes="tech-buttons"):
+                    yield Button("读卡测试", id="test-reader")
+                    yield Button("打印测试页", id="test-print")
+                    yield Button("纸张状态", id="test-paper")
+                    yield Button("扫码测试", id="test-scanner")
+                    yield Button("查找串口", id="find-ports")
+                yield Static(id="device-result", classes="tech-result", markup=False)
+            with TabPane("上传", id="tab-sync"), VerticalScroll():
+                yield Static(id="sync", markup=False)
+                yield Static("登记到政务服务大厅（登记码向大厅工作人员索取，只能用一次）", classes="section")
+                with Horizontal(id="enrol-form"):
+                    yield Input(placeholder="大厅地址，如 http://hall.example:8700", id="hall-url")
+                    yield Input(placeholder="登记码", id="enrol-code")
+                    yield Button("登记", id="enrol", classes="primary")
+                yield Static(id="enrol-result", classes="tech-result", markup=False)
+            with TabPane("设置", id="tab-settings"):
+                with VerticalScroll(id="settings-form"):
+                    yield from self._settings_form()
+                with Horizontal(classes="tech-buttons"):
+                    yield Button("保存", id="save-settings", classes="primary")
+                yield Static(id="settings-result", classes="tech-result", markup=False)
+            with TabPane("日志", id="tab-log"):
+                yield Log(id="log", max_lines=1000)
+                with Horizontal(classes="tech-buttons"):
+                    yield Button("刷新日志", id="reload-log")
+                    yield Button("导出诊断包", id="export", classes="primary")
+                yield Static(id="export-result", classes="tech-result", markup=False)
+        with Horizontal(classes="actions"):  # on every tab: "sync now" is what a technician reaches for first
+            yield Button("退出技术员模式", id="home", classes="back")
             yield Button("立即同步", id="sync-now", classes="primary")
+
+    def _settings_form(self) -> ComposeResult:
+        section = ""
+        for field in self.fields:
+            if field.section != section:
+                section = field.section
+                yield Static(SECTION_TITLES[section], classes="section", markup=False)
+            with Vertical(classes="setting"):
+                with Horizontal(classes="setting-row"):
+                    with Vertical(classes="setting-label"):
+                        yield Static(field.name, classes="setting-name", markup=False)
+                        yield Static(field.doc, classes="setting-doc", markup=False)
+                    yield _editor(field)
+                yield Static(id=f"error-{field.section}-{field.name}", classes="setting-error error", markup=False)
 
     def on_mount(self) -> None:
         self.show_devices()
         self.set_interval(2, self.show_devices)
+        self.load_log()
+
+    # Devices -----------------------------------------------------------------------------------------------
+
+    def _reader_state(self) -> dict[str, Any]:
+        state = getattr(self.app, "reader_state", None)
+        return {"ok": state.ok, "text": state.text, "detail": state.detail} if state is not None else {}
 
     def show_devices(self) -> None:
-        config = self.services.settings.devices
-        health = self.services.device_health
-        rows = [
-            ("读卡器", config.card_reader_port if config.card_reader == "serial" else "模拟器", health.get("reader")),
-            ("打印机", "模拟器" if config.printer.startswith("sim://") else config.printer, health.get("printer")),
-            ("扫码器", config.scanner_port if config.scanner == "serial" else "模拟器", health.get("scanner")),
-        ]
-        lines = []
-        for name, where, state in rows:
-            shown = _STATES.get(state["state"], state["state"]) if state else "未知"
-            detail = f" · {state['detail']}" if state and state.get("detail") else ""
-            lines.append(f"{name}  {shown}  （{where}）{detail}")
-        self.query_one("#devices", Static).update("\n".join(lines))
+        rows = device_rows(self.services, self._reader_state())
+        self.query_one("#devices", Static).update("\n".join(row.line for row in rows))
+
+    def _result(self, text: str) -> None:
+        self.query_one("#device-result", Static).update(text)
+
+    @on(Button.Pressed, "#test-reader")
+    def test_reader(self) -> None:
+        self.awaiting = "card"
+        self._result("读卡测试：请把一张身份证放到读卡器上…")
+
+    @on(Button.Pressed, "#test-scanner")
+    def test_scanner(self) -> None:
+        self.awaiting = "scan"
+        self._result("扫码测试：请扫一个条码或二维码…")
+
+    def on_card_read(self, message: CardRead) -> None:
+        if self.awaiting == "card":
+            self.awaiting = None
+            applicant = message.applicant
+            self._result(f"读卡成功：{mask_name(applicant.name)}  {mask_id_number(applicant.number)}")
+
+    def on_card_unreadable(self, message: CardUnreadable) -> None:
+        if self.awaiting == "card":
+            self._result(f"读卡失败：{message.text}")
+
+    def on_scan_received(self, message: ScanReceived) -> None:
+        if self.awaiting == "scan":
+            self.awaiting = None
+            self._result(f"扫码成功：{message.code}")
+
+    def on_reader_status(self, _: ReaderStatus) -> None:
+        self.show_devices()
+
+    @on(Button.Pressed, "#test-print")
+    def test_print(self) -> None:
+        self._result("正在打印测试页…")
+        self._device_job("print")
+
+    @on(Button.Pressed, "#test-paper")
+    def test_paper(self) -> None:
+        self._result("正在询问打印机…")
+        self._device_job("paper")
+
+    @on(Button.Pressed, "#find-ports")
+    def find_ports(self) -> None:
+        self._result("正在查找串口…")
+        self._device_job("ports")
+
+    @work(thread=True, exclusive=True, group="device-test", exit_on_error=False)
+    def _device_job(self, job: str) -> None:
+        if job == "print":
+            outcome = self.services.print_test_page()
+            text = "测试页已打印，请检查纸上的内容" if outcome.printed else outcome.message
+        elif job == "paper":
+            text = f"纸张状态：{printer_paper_status(self.services)}"
+        else:
+            ports = serial_ports()
+            lines = [f"{p['device']:<16} {p['vid_pid'] or '-':<10} {p['description']}" for p in ports]
+            text = "\n".join(["找到的串口：", *lines]) if ports else "没有找到串口。USB 设备请检查连线"
+        self.app.call_from_thread(self._result, text)
+        self.app.call_from_thread(self.show_devices)
+
+    # The hall ----------------------------------------------------------------------------------------------
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         super().on_sync_status_changed(message)
         self.query_one("#sync", Static).update(sync_lines(message.status))
+        url = self.query_one("#hall-url", Input)
+        if not url.value and message.status.hall_url:
+            url.value = message.status.hall_url
 
     @on(Button.Pressed, "#sync-now")
     def sync_now(self) -> None:
@@ -64,14 +195,151 @@ class TechnicianScreen(KioskScreen):
         self.services.sync.retry_now()
         self.app.call_from_thread(setattr, self.query_one("#sync-now", Button), "disabled", False)
 
+    @on(Button.Pressed, "#enrol")
+    @on(Input.Submitted, "#enrol-code")
+    def enrol(self) -> None:
+        self.query_one("#enrol", Button).disabled = True
+        self.query_one("#enrol-result", Static).update("正在连接大厅…")
+        self._enrol(self.query_one("#hall-url", Input).value, self.query_one("#enrol-code", Input).value)
+
+    @work(thread=True, exclusive=True, group="enrol", exit_on_error=False)
+    def _enrol(self, url: str, code: str) -> None:
+        try:
+            enrolment = enrol_with_hall(self.services, url, code)
+        except EnrolmentFailed as exc:
+            text = f"⚠ {exc}"
+        else:
+            text = f"已登记到 {enrolment.url}，本机编号 {enrolment.kiosk_id}（站点 {enrolment.station_id}）"
+            self.post_message(SyncStatusChanged(self.services.sync_status()))
+        self.app.call_from_thread(self._enrolled, text)
+
+    def _enrolled(self, text: str) -> None:
+        self.query_one("#enrol-result", Static).update(text)
+        self.query_one("#enrol", Button).disabled = False
+        if not text.startswith("⚠"):
+            self.query_one("#enrol-code", Input).value = ""
+
+    # Settings ----------------------------------------------------------------------------------------------
+
+    @property
+    def config_path(self) -> Path:
+        return self.services.config_path or self.services.data_dir / "kiosk.toml"
+
+    def _changes(self) -> dict[str, dict[str, Any]]:
+        changes: dict[str, dict[str, Any]] = {}
+        for field in self.fields:
+            widget = self.query_one(f"#set-{field.section}-{field.name}")
+            if isinstance(widget, Input):
+                new, old = widget.value, field.text
+            else:
+                new, old = widget.value, field.value
+            if new != old:
+                changes.setdefault(field.section, {})[field.name] = new
+        return changes
+
+    @on(Button.Pressed, "#save-settings")
+    def save(self) -> None:
+        for error in self.query(".setting-error"):
+            error.display = False
+        for widget in self.query(".invalid"):
+            widget.remove_class("invalid")
+        changes = self._changes()
+        if not changes:
+            self._settings_result("没有改动")
+            return
+        self.query_one("#save-settings", Button).disabled = True
+        self._settings_result("正在检查并保存…")
+        self._save(changes)
+
+    @work(thread=True, exclusive=True, group="settings", exit_on_error=False)
+    def _save(self, changes: dict[str, dict[str, Any]]) -> None:
+        path = self.config_path
+        existed = path.exists()
+        try:
+            saved = save_settings(path, changes)
+        except SettingsError as exc:
+            self.app.call_from_thread(self._refused, exc)
+        except OSError as exc:
+            self.app.call_from_thread(self._settings_result, f"⚠ 无法写入 {path}：{exc}", True)
+        else:
+            self.app.call_from_thread(self._saved, saved, path, existed)
+
+    def _refused(self, exc: SettingsError) -> None:
+        text = str(exc).removeprefix(f"{self.config_path}: ")
+        self._settings_result(f"⚠ 没有保存：{text}", True)
+        if isinstance(exc, InvalidSetting) and exc.name:
+            error = self.query(f"#error-{exc.section}-{exc.name}")
+            widget = self.query(f"#set-{exc.section}-{exc.name}")
+            if error and widget:
+                error.first(Static).update(f"⚠ {text}")
+                error.first().display = True
+                widget.first().add_class("invalid")
+                widget.first().scroll_visible()
+
+    def _saved(self, saved: Settings, path: Path, existed: bool) -> None:
+        self.fields = editable_fields(saved)
+        if existed:
+            self._settings_result(f"已保存，重启后生效（已备份原文件）\n{path}（备份 {backup_path(path).name}）")
+        else:
+            self._settings_result(f"已保存，重启后生效（新建了设置文件）\n{path}")
+
+    def _settings_result(self, text: str, error: bool = False) -> None:
+        result = self.query_one("#settings-result", Static)
+        result.update(text)
+        result.set_class(error, "error")
+        self.query_one("#save-settings", Button).disabled = False
+
+    # The log -----------------------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#reload-log")
+    def reload_log(self) -> None:
+        self.load_log()
+
+    @work(thread=True, exclusive=True, group="log", exit_on_error=False)
+    def load_log(self) -> None:
+        lines = recent_log(self.services.data_dir) or ["（还没有日志）"]
+        self.app.call_from_thread(self._show_log, lines)
+
+    def _show_log(self, lines: list[str]) -> None:
+        log = self.query_one("#log", Log)
+        log.clear()
+        log.write_lines(lines)
+
+    @on(Button.Pressed, "#export")
+    def export(self) -> None:
+        self.query_one("#export-result", Static).update("正在导出…")
+        self._export(self._reader_state())
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export(self, reader_state: dict[str, Any]) -> None:
+        try:
+            path = diagnostics_bundle(self.services, reader_state, self.services.data_dir, self.services.now())
+        except OSError as exc:
+            text = f"⚠ 导出失败：{exc}"
+        else:
+            text = f"诊断包已导出：{path}"
+        self.app.call_from_thread(self.query_one("#export-result", Static).update, text)
+
     @on(Button.Pressed, "#home")
     def home(self) -> None:
         self.go_home()
 
 
+def _editor(field: FieldInfo) -> Widget:
+    """The input for one setting: a switch for yes/no, a list for fixed choices, else a text field."""
+    id = f"set-{field.section}-{field.name}"
+    if field.type == "bool":
+        return Switch(value=bool(field.value), id=id)
+    if field.type == "choice":
+        return Select([(str(choice), choice) for choice in field.choices], value=field.value, allow_blank=False, id=id)
+    kind = {"int": "integer", "float": "number"}.get(field.type, "text")
+    placeholder = "（不设置，用默认）" if field.optional else ""
+    return Input(value=field.text, type=kind, placeholder=placeholder, id=id)
+
+
 def sync_lines(status: SyncStatus) -> str:
     if not status.enrolled:
-        return "本机尚未登记到大厅。登记：kiosk enroll 大厅地址 登记码"
+        return "本机尚未登记到大厅：在下面填写大厅地址和登记码，按「登记」"
     if status.paused:
         connection = "已暂停：大厅拒绝了本机凭证，请重新登记"
     else:

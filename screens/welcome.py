@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from kiosk.serial import SerialNumber, SerialNumberError
@@ -14,12 +14,14 @@ from screens.identify import IdentifyScreen
 from screens.messages import CardRead, CardUnreadable, ScanReceived
 from screens.progress import ProgressScreen
 from screens.queue import QueueScreen
+from screens.staff_desk import StaffDesk
 
 
 class WelcomeScreen(KioskScreen):
     """The first screen: five big touch targets and nothing of the last visitor."""
 
     TITLE = "欢迎使用"
+    STEP = "welcome"
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="welcome"):
@@ -30,6 +32,10 @@ class WelcomeScreen(KioskScreen):
                 yield Button("查进度\n输入或扫描流水号", id="progress", classes="tile")
                 yield Button("办事指南\n材料、流程、时限", id="guides", classes="tile")
                 yield Button("评  价\n对办理服务打分", id="evaluate", classes="tile")
+            with Horizontal(id="welcome-extra"):
+                yield Button("长辈模式  大字 · 语音", id="elderly", classes="primary")
+                yield Button("高对比度", id="contrast", classes="back")
+                yield Button("工作人员代办", id="staff", classes="back")
             yield Static(
                 f"放身份证可直接开始办事 · 不会操作请找身边工作人员或拨打 {self.services.settings.station.hotline}",
                 id="welcome-hint",
@@ -45,6 +51,22 @@ class WelcomeScreen(KioskScreen):
         if applicant is not None:
             self.visit.applicant = applicant
             self.app.push_screen(CatalogScreen(for_applicant=True))
+
+    @on(Button.Pressed, "#elderly")
+    def elderly(self) -> None:
+        self.app.enter_elderly_mode()
+        self.guide_elderly()
+
+    @on(Button.Pressed, "#contrast")
+    def contrast(self) -> None:
+        self.app.toggle_high_contrast()
+
+    @on(Button.Pressed, "#staff")
+    def staff(self) -> None:
+        if self.app.staff is not None:
+            self.app.push_screen(StaffDesk())
+        else:
+            self.app.sign_in_staff()
 
     @on(Button.Pressed, "#queue")
     def take_ticket(self) -> None:
@@ -73,16 +95,20 @@ class WelcomeScreen(KioskScreen):
         try:
             serial = SerialNumber.parse(message.code)
         except SerialNumberError:
-            self.check_ticket(message.code)
+            self.check_code(message.code)
             return
         self.app.push_screen(ProgressScreen(serial=str(serial)))
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
-    def check_ticket(self, code: str) -> None:
+    def check_code(self, code: str) -> None:
+        """A queue ticket shows its position; a staff badge signs its holder in; anything else is unreadable."""
         try:
             position = self.services.ticket_position(code)
         except CacheError as exc:
             position = f"暂时查不到排队情况：{exc}"
+        if position is None and (agent := self.services.staff_by_badge(code)) is not None:
+            self.app.call_from_thread(self.app.staff_signed_in, agent)
+            return
         if position is None:
             self.app.call_from_thread(
                 self.notify,

@@ -11,6 +11,7 @@ import pytest
 from config.settings import Settings, StorageSettings
 from kiosk.app import KioskApp, make_app
 from kiosk.services import KioskServices, build_services
+from kiosk.voice import RecordingSpeaker
 from offline_cache import Enrolment, Store
 from offline_cache.envelope import HallKeyPair, associated_data, open_sealed
 
@@ -77,7 +78,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def app(services: KioskServices, clock: FakeClock) -> KioskApp:
-    return make_app(services, demo=True, clock=clock)
+    return make_app(services, demo=True, clock=clock, speaker=RecordingSpeaker())
 
 
 async def wait_until(pilot, condition, timeout: float = 10.0) -> None:

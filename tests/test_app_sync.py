@@ -9,6 +9,7 @@ from config.settings import Settings
 from devices.samples import WANG_XIUYING
 from kiosk.app import make_app
 from kiosk.hall.runner import HallServer
+from kiosk.pin import hash_secret
 from kiosk.services import build_services
 from kiosk.session import Applicant, Application
 from kiosk.sync_commands import enrol
@@ -70,10 +71,11 @@ async def test_a_submission_made_offline_shows_waiting_then_received_when_the_ha
 
 
 async def test_the_technician_screen_shows_the_hall_connection_and_syncs_now(services, hall):
-    app = make_app(services, demo=True, clock=FakeClock())
+    services.settings.access.technician_pin_hash = hash_secret("123456")
+    app = make_app(services, demo=False, clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f8")
-        assert isinstance(app.screen, TechnicianScreen)
+        await pilot.press("ctrl+t", "ctrl+k", *"123456", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, TechnicianScreen))
         await wait_until(pilot, lambda: "连接        在线" in text_of(app, "#sync"))
         assert hall.url in text_of(app, "#sync")
         await wait_until(pilot, lambda: "读卡器  正常  （模拟器）" in text_of(app, "#devices"))

@@ -9,6 +9,7 @@ import pytest
 
 from devices.samples import DEMO_CARDS as SAMPLE_CARDS
 from kiosk.app import make_app
+from kiosk.voice import RecordingSpeaker
 from tests.conftest import place_card
 
 SIZE = (100, 35)
@@ -16,7 +17,7 @@ SIZE = (100, 35)
 
 @pytest.fixture
 def kiosk(services, clock):
-    return make_app(services, demo=False, clock=clock)
+    return make_app(services, demo=False, clock=clock, speaker=RecordingSpeaker())
 
 
 async def _settle(pilot) -> None:
@@ -94,6 +95,33 @@ def test_screen(snap_compare, kiosk, steps):
         await steps(pilot)
         await _settle(pilot)
         for _ in range(40):  # a pressed button flashes for 0.2 s; take the picture after it
+            if not pilot.app.screen.query(".-active"):
+                break
+            await pilot.pause(0.05)
+
+    assert snap_compare(kiosk, terminal_size=SIZE, run_before=run_before)
+
+
+async def _elderly(pilot) -> None:
+    await _settle(pilot)
+    await pilot.click("#elderly")
+
+
+async def _high_contrast(pilot) -> None:
+    await _settle(pilot)
+    await pilot.click("#contrast")
+
+
+@pytest.mark.parametrize("theme", [_elderly, _high_contrast], ids=["elderly", "high_contrast"])
+@pytest.mark.parametrize(
+    "steps", [_idle, _to_identify, _to_catalog, _to_review], ids=["welcome", "identify", "catalog", "review"]
+)
+def test_screen_in_theme(snap_compare, kiosk, theme, steps):
+    async def run_before(pilot) -> None:
+        await theme(pilot)
+        await steps(pilot)
+        await _settle(pilot)
+        for _ in range(40):
             if not pilot.app.screen.query(".-active"):
                 break
             await pilot.pause(0.05)

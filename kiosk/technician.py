@@ -1,0 +1,225 @@
+"""What the technician mode asks of the machine: the PIN check, each device's state and tests, serial ports,
+enrolment with the hall, the log and a diagnostics bundle for support.
+
+    >>> check = technician_check(settings.access, gate)       # for the PIN prompt: None opens, else a message
+    >>> enrol_with_hall(services, "http://hall.example:8700", "K7QH-M2XD")     # or EnrolmentFailed(message)
+    >>> diagnostics_bundle(services, {}, services.data_dir, datetime.now())   # data_dir/diagnostics-….zip
+
+Every function here may block (serial, network, scrypt, files): screens call them from thread workers.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sqlite3
+import sys
+import zipfile
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from serial.tools import list_ports
+
+from config.settings import AccessSettings
+from devices import DeviceError
+from kiosk.pin import PinGate, verify_secret
+from kiosk.services import KioskServices
+from kiosk.sync_commands import enrol
+from offline_cache import CacheError, Enrolment
+from offline_cache.hall_client import HallRefused, HallRejected, HallUnreachable, NotTheHall, SyncError
+
+LOG_NAME = "kiosk.log"
+HIDDEN = "***"
+_VERSIONS_OF = ("kiosk", "textual", "pyserial", "python-escpos", "cryptography", "requests", "pydantic", "tomlkit")
+_STATES = {"ok": "正常", "fault": "故障"}
+
+
+class EnrolmentFailed(Exception):
+    """Enrolment did not happen; the message tells the technician what to do."""
+
+
+def technician_check(access: AccessSettings, gate: PinGate) -> Callable[[str], str | None]:
+    """The PIN prompt's check for the technician mode: None when the PIN is right, else what to show."""
+
+    def check(pin: str) -> str | None:
+        if not access.technician_pin_hash:
+            return "本机没有设置技术员密码：请在终端运行 kiosk pin technician"
+        return gate.attempt(lambda: verify_secret(pin, access.technician_pin_hash))
+
+    return check
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRow:
+    """One device as the technician sees it."""
+
+    key: str
+    label: str
+    where: str
+    """The configured port or URI, or 模拟器."""
+    state: str
+    detail: str
+
+    @property
+    def line(self) -> str:
+        shown = _STATES.get(self.state, self.state) if self.state else "未知"
+        detail = f" · {'最近错误：' if self.state == 'fault' else ''}{self.detail}" if self.detail else ""
+        return f"{self.label}  {shown}  （{self.where}）{detail}"
+
+
+def device_rows(services: KioskServices, reader_state: dict[str, Any] | None = None) -> list[DeviceRow]:
+    """The reader, printer and scanner: where the settings put them and their last known state."""
+    config = services.settings.devices
+    health = dict(services.device_health)
+    if "reader" not in health and reader_state:
+        health["reader"] = {"state": "ok" if reader_state.get("ok") else "fault", "detail": reader_state["detail"]}
+    places = {
+        "reader": ("读卡器", config.card_reader_port if config.card_reader == "serial" else "模拟器"),
+        "printer": ("打印机", "模拟器" if config.printer.startswith("sim://") else config.printer),
+        "scanner": ("扫码器", config.scanner_port if config.scanner == "serial" else "模拟器"),
+    }
+    rows = []
+    for key, (label, where) in places.items():
+        state = health.get(key) or {}
+        rows.append(DeviceRow(key, label, where, state.get("state", ""), state.get("detail", "")))
+    return rows
+
+
+def serial_ports() -> list[dict[str, str]]:
+    """This machine's serial ports, sorted: ``device``, ``description`` and ``vid_pid`` (``"0403:6001"`` or "")."""
+    return [
+        {
+            "device": port.device,
+            "description": port.description,
+            "vid_pid": f"{port.vid:04X}:{port.pid:04X}" if port.vid is not None else "",
+        }
+        for port in sorted(list_ports.comports(), key=lambda p: p.device)
+    ]
+
+
+def printer_paper_status(services: KioskServices) -> str:
+    """Ask the printer whether it is on line and has paper, in words."""
+    printer = services.devices.printer
+    if not hasattr(printer, "status"):
+        return "这台打印机不能报告纸张状态"
+    try:
+        status = printer.status()
+    except DeviceError as exc:
+        services.device_health["printer"] = {"state": "fault", "detail": str(exc)}
+        return f"打印机无法连接：{exc}"
+    return status.text
+
+
+def enrol_with_hall(services: KioskServices, url: str, code: str) -> Enrolment:
+    """Enrol with the hall at ``url`` using a single-use ``code``, then sync at once.
+
+    Raises :class:`EnrolmentFailed` with what to do: a used code, a hall out of reach, a login page."""
+    url, code = url.strip(), code.strip()
+    if not url.startswith(("http://", "https://")):
+        raise EnrolmentFailed("请填写大厅地址，以 http:// 或 https:// 开头")
+    if not code:
+        raise EnrolmentFailed("请填写大厅工作人员给的登记码")
+    try:
+        enrolment = enrol(services.store, services.settings, url, code)
+    except HallRefused:
+        raise EnrolmentFailed("登记码无效或已使用过，请向大厅工作人员索取新的登记码") from None
+    except NotTheHall as exc:
+        raise EnrolmentFailed(f"应答的不是政务服务大厅：{exc}。网络可能要先登录，或地址填错了") from None
+    except HallUnreachable as exc:
+        raise EnrolmentFailed(f"{exc}：请检查大厅地址和网络") from None
+    except HallRejected as exc:
+        raise EnrolmentFailed(f"{exc}：请核对登记码和本机站点编号") from None
+    except (SyncError, CacheError) as exc:
+        raise EnrolmentFailed(f"登记未完成：{exc}") from None
+    services.sync.retry_now()
+    return enrolment
+
+
+def recent_log(data_dir: Path, lines: int = 200) -> list[str]:
+    """The last ``lines`` lines of the kiosk's log (which holds no personal data); none if there is no log."""
+    path = data_dir / LOG_NAME
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", errors="replace") as file:
+        return [line.rstrip("\n") for line in deque(file, maxlen=lines)]
+
+
+def diagnostics_bundle(services: KioskServices, reader_state: dict[str, Any], dest_dir: Path, now: datetime) -> Path:
+    """Write ``diagnostics-YYYYmmdd-HHMMSS.zip`` for support: the settings without secrets, versions, device
+    states, the sync state and the recent log. No PIN or badge hash and no hall token goes in."""
+    secrets = _secrets(services)
+    parts = {
+        "settings.json": _json(_settings_without_secrets(services)),
+        "versions.json": _json(_versions()),
+        "devices.json": _json(
+            {
+                "devices": [
+                    {"device": row.key, "where": row.where, "state": row.state, "detail": row.detail}
+                    for row in device_rows(services, reader_state)
+                ],
+                "health": services.device_health,
+                "reader": reader_state,
+            }
+        ),
+        "sync.json": _json(services.sync_status().as_dict()),
+        LOG_NAME: "\n".join(recent_log(services.data_dir, 500)) + "\n",
+    }
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    path = dest_dir / f"diagnostics-{now:%Y%m%d-%H%M%S}.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for name, text in parts.items():
+            bundle.writestr(name, _scrub(text, secrets))
+    return path
+
+
+def _settings_without_secrets(services: KioskServices) -> dict[str, Any]:
+    data = services.settings.model_dump(mode="json")
+    access = data["access"]
+    access["technician_pin_hash"] = HIDDEN if access["technician_pin_hash"] else ""
+    for member in access["staff"]:
+        for key in ("pin_hash", "badge_hash"):
+            member[key] = HIDDEN if member[key] else ""
+    return data
+
+
+def _secrets(services: KioskServices) -> list[str]:
+    """Every secret this machine knows, to be scrubbed from whatever goes into the bundle, the log included."""
+    access = services.settings.access
+    found = [access.technician_pin_hash]
+    found += [secret for member in access.staff for secret in (member.pin_hash, member.badge_hash)]
+    try:
+        enrolment = services.store.enrolment()
+    except CacheError:
+        enrolment = None
+    if enrolment is not None:
+        found.append(enrolment.token)
+    return [secret for secret in found if secret]
+
+
+def _scrub(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, HIDDEN)
+    return text
+
+
+def _versions() -> dict[str, str]:
+    versions = {
+        "python": sys.version,
+        "platform": platform.platform(),
+        "sqlite": sqlite3.sqlite_version,
+    }
+    for name in _VERSIONS_OF:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"

@@ -1,0 +1,175 @@
+"""Spoken guidance for elderly mode: short fixed Mandarin prompts, spoken by espeak-ng when it is installed.
+
+Speaking never blocks the screen and never fails it: a kiosk without the program, or without a sound card, is
+simply silent. Only the newest prompt matters, because the resident has moved on by the time an older one
+would be heard.
+
+>>> speaker = make_speaker(settings.accessibility)
+>>> speaker.say(PROMPTS["identify"])   # returns at once
+>>> speaker.close()                    # when the app stops
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import threading
+from typing import Protocol
+
+from config.settings import AccessibilitySettings
+
+log = logging.getLogger(__name__)
+
+# Fixed texts only: a prompt never carries anything of the resident, so it may be logged and spoken aloud.
+PROMPTS: dict[str, str] = {
+    "welcome": "您好，已进入长辈模式。请点击要办理的事情。",
+    "identify": "请把身份证放在读卡区。",
+    "catalog": "请点击要办理的事情。",
+    "guide": "请看要带的材料，要办理请点我要办理。",
+    "apply": "请填写联系电话，勾选带来的材料。",
+    "review": "请核对信息，没有问题请点确认提交。",
+    "done": "提交成功，请取走回执。",
+    "queue": "请点要办的业务，然后取走排队号。",
+    "progress": "请扫描回执上的二维码，或输入流水号。",
+    "evaluate": "请为这次服务打分，点一下您的选择。",
+    "idle_warning": "您还在办理吗？如需继续，请点屏幕。",
+    "wiped": "本次办理已结束。",
+}
+
+
+class Speaker(Protocol):
+    """Says prompts aloud. ``say`` returns at once and never raises."""
+
+    def say(self, text: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class NullSpeaker:
+    """The silent speaker: voice guidance is off, or nothing can speak on this machine."""
+
+    def say(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class RecordingSpeaker:
+    """Keeps what it was asked to say, in order: for tests, and for a technician's check of the prompts."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+
+    def close(self) -> None:
+        pass
+
+
+class EspeakSpeaker:
+    """Speaks through ``command -v voice -s speed TEXT`` on one daemon thread.
+
+    A new prompt replaces one still waiting and stops one being spoken. A missing program silences the speaker
+    for good; a failing run is logged once and the next prompt is tried anyway.
+    """
+
+    def __init__(self, command: str = "espeak-ng", voice: str = "cmn", speed: int = 140) -> None:
+        self._argv = [command, "-v", voice, "-s", str(speed)]
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._waiting: str | None = None
+        self._process: subprocess.Popen | None = None
+        self._interrupted: subprocess.Popen | None = None
+        self._closed = False
+        self._failure_logged = False
+        self._thread = threading.Thread(target=self._run, name="voice", daemon=True)
+        self._thread.start()
+
+    def say(self, text: str) -> None:
+        with self._wake:
+            if self._closed:
+                return
+            self._waiting = text
+            running = self._process
+            self._wake.notify()
+        if running is not None:
+            self._interrupt(running)
+
+    def close(self) -> None:
+        """Stop the worker and whatever it is saying; returns once nothing of ours runs."""
+        with self._wake:
+            self._closed = True
+            self._waiting = None
+            running = self._process
+            self._wake.notify()
+        if running is not None:
+            self._interrupt(running)
+        self._thread.join(timeout=2)
+        if running is not None and running.poll() is None:  # it ignored SIGTERM
+            _signal_group(running, signal.SIGKILL)
+            self._thread.join(timeout=1)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while self._waiting is None and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                text, self._waiting = self._waiting, None
+            try:
+                # Its own session, so stopping it also stops whatever a wrapper script started for it.
+                process = subprocess.Popen(
+                    [*self._argv, text],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                log.info("voice guidance is off: cannot run %s (%s)", self._argv[0], exc.strerror or exc)
+                with self._lock:
+                    self._closed = True
+                return
+            with self._lock:
+                self._process = process
+                superseded = self._waiting is not None or self._closed
+            if superseded:
+                self._interrupt(process)
+            code = process.wait()
+            with self._lock:
+                self._process = None
+                interrupted = self._interrupted is process
+            if code != 0 and not interrupted and not self._failure_logged:
+                self._failure_logged = True
+                log.warning(
+                    "voice prompt failed: %s exited with code %s (later failures are not logged)", self._argv[0], code
+                )
+
+    def _interrupt(self, process: subprocess.Popen) -> None:
+        self._interrupted = process
+        _signal_group(process, signal.SIGTERM)
+
+
+def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
+    if process.returncode is not None:
+        return
+    try:
+        os.killpg(process.pid, sig)
+    except OSError:  # already gone
+        pass
+
+
+def make_speaker(settings: AccessibilitySettings) -> Speaker:
+    """The speaker the settings ask for: espeak-ng when voice is on and the program is installed, else silence."""
+    if not settings.voice:
+        return NullSpeaker()
+    if shutil.which(settings.voice_command) is None:
+        log.info("voice guidance is off: %s is not installed", settings.voice_command)
+        return NullSpeaker()
+    return EspeakSpeaker(settings.voice_command)
