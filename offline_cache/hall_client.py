@@ -157,14 +157,6 @@ class HallClient:
     def cases(self, since: int) -> dict:
         return self._expect(self._call("GET", "/v1/cases", params={"since": since}), "cursor", "cases")
 
-    def case(self, serial: str) -> dict | None:
-        try:
-            return self._call("GET", f"/v1/cases/{serial}")
-        except HallRejected as exc:
-            if exc.status == 404:
-                return None
-            raise
-
     def catalog(self, since: int) -> dict:
         return self._expect(self._call("GET", "/v1/catalog", params={"since": since}), "version", "items", "removed")
 

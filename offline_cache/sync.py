@@ -94,7 +94,6 @@ class SyncEngine:
         self._last_error = ""
         self._last_contact: float | None = None
         self._next_pull = {"heartbeat": 0.0, "cases": 0.0, "catalog": 0.0}
-        self.cycles = 0
 
     # Thread
 
@@ -153,7 +152,6 @@ class SyncEngine:
     def sync_once(self) -> SyncStatus:
         """Do everything that is due now, on the calling thread; return the status after it."""
         with self._cycle_lock:
-            self.cycles += 1
             now = self._clock()
             enrolment = self.store.enrolment()
             if enrolment is None:
