@@ -193,6 +193,17 @@ class Settings(BaseSettings):
     access: AccessSettings = AccessSettings()
     accessibility: AccessibilitySettings = AccessibilitySettings()
 
+    def simulated(self, data_dir: Path) -> Settings:
+        """These settings with every device simulated and the data kept in ``data_dir`` (demo, burn-in, tests)."""
+        return self.model_copy(
+            update={
+                "storage": StorageSettings(data_dir=data_dir),
+                "devices": self.devices.model_copy(
+                    update={"card_reader": "simulator", "printer": "sim://", "scanner": "simulator"}
+                ),
+            }
+        )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -40,7 +40,6 @@ from config.settings import (
     Settings,
     SettingsError,
     StaffMember,
-    StorageSettings,
     default_config_path,
     find_config_file,
     load_settings,
@@ -152,7 +151,7 @@ def demo_settings(data_dir: Path) -> Settings:
     and one demo member of staff."""
     from kiosk.pin import hash_secret
 
-    defaults = Settings()
+    defaults = Settings().simulated(data_dir)
     staff_id, staff_name, staff_pin, staff_badge = DEMO_STAFF
     staff = StaffMember(
         id=staff_id, name=staff_name, pin_hash=hash_secret(staff_pin), badge_hash=hash_secret(staff_badge)
@@ -161,10 +160,6 @@ def demo_settings(data_dir: Path) -> Settings:
         update={
             "access": defaults.access.model_copy(
                 update={"technician_pin_hash": hash_secret(DEMO_TECHNICIAN_PIN), "staff": [staff]}
-            ),
-            "storage": StorageSettings(data_dir=data_dir),
-            "devices": defaults.devices.model_copy(
-                update={"card_reader": "simulator", "printer": "sim://", "scanner": "simulator"}
             ),
             "sync": defaults.sync.model_copy(
                 update={

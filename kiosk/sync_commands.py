@@ -16,7 +16,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from config.settings import Settings, StorageSettings, load_settings
+from config.settings import Settings, load_settings
 from offline_cache import Enrolment, Store
 from offline_cache.hall_client import HallClient, HallRefused, SyncError
 from offline_cache.sync import SyncEngine, SyncStatus
@@ -145,15 +145,7 @@ def _simulate(args: argparse.Namespace) -> int:
         return 2
     settings = load_settings(args.config)
     db = _db(args, settings)
-    settings = settings.model_copy(
-        update={
-            "storage": StorageSettings(data_dir=db.parent),
-            "devices": settings.devices.model_copy(
-                update={"card_reader": "simulator", "printer": "sim://", "scanner": "simulator"}
-            ),
-        }
-    )
-    services = build_services(settings, db_path=db)
+    services = build_services(settings.simulated(db.parent), db_path=db)
     try:
         if services.store.enrolment() is None:
             print("kiosk: 本机尚未登记到大厅（kiosk enroll URL CODE --db ...）", file=sys.stderr)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import Settings, StorageSettings
+from config.settings import Settings
 from kiosk.app import KioskApp, make_app
+from kiosk.hall.runner import HallServer
 from kiosk.services import KioskServices, build_services
 from kiosk.voice import RecordingSpeaker
 from offline_cache import Enrolment, Store
@@ -33,15 +34,16 @@ class FakeClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    defaults = Settings()
-    return defaults.model_copy(
-        update={
-            "storage": StorageSettings(data_dir=tmp_path / "data"),
-            "devices": defaults.devices.model_copy(
-                update={"card_reader": "simulator", "printer": "sim://", "scanner": "simulator"}
-            ),
-        }
-    )
+    return Settings().simulated(tmp_path / "data")
+
+
+@pytest.fixture
+def hall(tmp_path):
+    """The reference hall on a free loopback port, with its own database."""
+    server = HallServer(tmp_path / "hall.db")
+    server.start()
+    yield server
+    server.stop()
 
 
 HALL_KEYS = HallKeyPair.generate()  # the test hall's key pair: tests may open what the kiosk sealed

@@ -8,7 +8,6 @@ from textual.widgets import Static
 from config.settings import Settings
 from devices.samples import WANG_XIUYING
 from kiosk.app import make_app
-from kiosk.hall.runner import HallServer
 from kiosk.pin import hash_secret
 from kiosk.services import build_services
 from kiosk.session import Applicant, Application
@@ -20,14 +19,6 @@ from screens.widgets.status_bar import StatusBar
 from tests.conftest import FIXED_NOW, FakeClock, wait_until
 
 SIZE = (100, 35)
-
-
-@pytest.fixture
-def hall(tmp_path):
-    server = HallServer(tmp_path / "hall.db")
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

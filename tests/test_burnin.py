@@ -12,10 +12,6 @@ import sys
 import threading
 import time
 
-import pytest
-
-from kiosk.hall.runner import HallServer
-
 ENV = {
     **os.environ,
     "KIOSK_SYNC__BACKOFF_BASE_SECONDS": "0.1",
@@ -29,14 +25,6 @@ def kiosk(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "kiosk", *args], env=ENV, capture_output=True, text=True, timeout=120, **kwargs
     )
-
-
-@pytest.fixture
-def hall(tmp_path):
-    server = HallServer(tmp_path / "hall.db")
-    server.start()
-    yield server
-    server.stop()
 
 
 def run_and_kill(db, seed: int, kill_after: float | None) -> list[str]:

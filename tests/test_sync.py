@@ -41,14 +41,6 @@ class WallClock:
 
 
 @pytest.fixture
-def hall(tmp_path):
-    server = HallServer(tmp_path / "hall.db")
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def proxy(hall):
     with FaultProxy(hall.port) as proxy:
         yield proxy

@@ -16,7 +16,6 @@ from config import shipped_settings_path
 from config.editor import backup_path
 from config.settings import Settings, StaffMember, load_settings
 from devices.samples import WANG_XIUYING
-from kiosk.hall.runner import HallServer
 from kiosk.identity import mask_id_number, mask_name
 from kiosk.pin import PinGate, hash_secret
 from kiosk.technician import EnrolmentFailed, diagnostics_bundle, enrol_with_hall, technician_check
@@ -179,14 +178,6 @@ async def test_a_settings_edit_is_validated_then_saved_with_a_backup(app, servic
 
 
 # The hall -----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def hall(tmp_path):
-    server = HallServer(tmp_path / "hall.db")
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
