@@ -169,9 +169,10 @@ class AccessibilitySettings(_Section):
     """Elderly mode (长辈模式), the high-contrast theme and spoken guidance."""
 
     voice: bool = True
-    """Speak short Mandarin prompts in elderly mode when espeak-ng is installed; false keeps the kiosk silent."""
+    """Speak short prompts in elderly mode when espeak-ng is installed (Mandarin; English in an English session);
+    false keeps the kiosk silent."""
     voice_command: str = "espeak-ng"
-    """The speech program; it is run as ``voice_command -v cmn -s 140 TEXT``."""
+    """The speech program; it is run as ``voice_command -v cmn -s 140 TEXT`` (``-v en`` for English)."""
     elderly_idle_timeout_seconds: int = Field(default=300, ge=30, le=3600)
     """The longer idle time of elderly mode; the privacy wipe still happens, after a spoken warning."""
     high_contrast: bool = False

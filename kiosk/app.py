@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
+from config.i18n import Translator, _, translator
 from devices import (
     CardPlaced,
     CardReadFailed,
@@ -86,9 +87,14 @@ class KioskApp(App, inherit_bindings=False):
         self.demo_hall = demo_hall  # the demo's local hall, which demo keys stop, start and move cases in
         self.visit = Visit()
         self.sync_status = SyncStatusChanged(services.sync_status())
-        self.reader_state = ReaderStatus(False, "正在连接读卡器…", "starting")
+        self.reader_state = ReaderStatus(False, _("正在连接读卡器…"), "starting")
         self.demo_note = (
-            f"演示模式 · 数据在 {services.data_dir}，回执图片在其 receipts 文件夹 · 按 F1 查看演示按键" if demo else ""
+            _(
+                "演示模式 · 数据在 {data_dir}，回执图片在其 receipts 文件夹 · 按 F1 查看演示按键",
+                data_dir=str(services.data_dir),
+            )
+            if demo
+            else ""
         )
         self.clock = clock
         self.staff: Agent | None = None  # agency staff signed in: they file for several applicants in a row
@@ -99,6 +105,22 @@ class KioskApp(App, inherit_bindings=False):
         self._last_activity = clock()
         self.wedge = WedgeDetector() if services.settings.devices.wedge_scanner else None
         self._replayed: set[int] = set()  # keys the wedge detector held back, handed on as typing
+
+    @property
+    def translator(self) -> Translator:
+        """The visit's language: Simplified Chinese unless the resident chose another on the welcome screen."""
+        return translator(self.visit.language)
+
+    def _(self, text: str | BaseException, /, **values) -> str:
+        return self.translator(text, **values)
+
+    def say(self, prompt: str) -> None:
+        """Speak a fixed prompt in the visit's language (the speaker is silent when voice is off)."""
+        self.speaker.say(self._(prompt), self.visit.language)
+
+    def set_language(self, language: str) -> None:
+        """The interface language for the rest of this visit; the next visitor starts in Simplified Chinese."""
+        self.visit.language = language
 
     def get_default_screen(self) -> WelcomeScreen:
         return WelcomeScreen()
@@ -113,7 +135,7 @@ class KioskApp(App, inherit_bindings=False):
         if self.wedge is not None:
             self.set_interval(0.02, self._release_held_keys)
         if self.demo:
-            for key, action, _ in self._demo_keys():
+            for key, action, _what in self._demo_keys():
                 self.bind(key, action, show=False)
         self.apply_theme()
 
@@ -155,16 +177,18 @@ class KioskApp(App, inherit_bindings=False):
                 self.post_message(_ToScreen(CardRead(Applicant.from_card(card))))
             case CardReadFailed(reason):
                 self.post_message(
-                    _ToScreen(CardUnreadable(f"没能读取这张卡：{reason}。请把卡平放重试，或手动输入号码。"))
+                    _ToScreen(
+                        CardUnreadable(_("没能读取这张卡：{reason}。请把卡平放重试，或手动输入号码。", reason=reason))
+                    )
                 )
             case CardRemoved():
                 pass  # lifting the card does not end the visit: the resident may still be filling in the form
             case ReaderConnected(description):
                 log.info("card reader connected: %s", description)
-                self.post_message(_ToScreen(ReaderStatus(True, "读卡器已就绪", description)))
+                self.post_message(_ToScreen(ReaderStatus(True, _("读卡器已就绪"), description)))
             case ReaderFault(reason):
                 log.warning("card reader fault: %s", reason)
-                self.post_message(_ToScreen(ReaderStatus(False, "读卡器暂时无法读卡，请手动输入身份证号码", reason)))
+                self.post_message(_ToScreen(ReaderStatus(False, _("读卡器暂时无法读卡，请手动输入身份证号码"), reason)))
             case DeviceScan(code):
                 self.post_message(_ToScreen(ScanReceived(code)))
             case ScannerConnected(description):
@@ -227,14 +251,14 @@ class KioskApp(App, inherit_bindings=False):
         if left <= 0:
             self.staff = None
             if self.visit.elderly:
-                self.speaker.say(PROMPTS["wiped"])
+                self.say(PROMPTS["wiped"])
             self.end_visit()
         elif left <= session.idle_warning_seconds:
             if isinstance(self.screen, IdleWarning):
                 self.screen.seconds_left = int(left + 0.999)
             else:
                 if self.visit.elderly:
-                    self.speaker.say(PROMPTS["idle_warning"])
+                    self.say(PROMPTS["idle_warning"])
                 self.push_screen(IdleWarning(int(left + 0.999)), self._kept)
 
     def _kept(self, _: bool | None) -> None:
@@ -268,7 +292,7 @@ class KioskApp(App, inherit_bindings=False):
             return
         access = self.services.settings.access
         if not access.technician_pin_hash:
-            self.notify("未设置技术员密码：请在本机运行 kiosk pin technician", severity="warning", timeout=10)
+            self.notify(self._("未设置技术员密码：请在本机运行 kiosk pin technician"), severity="warning", timeout=10)
             return
 
         def opened(ok: bool | None) -> None:
@@ -277,7 +301,7 @@ class KioskApp(App, inherit_bindings=False):
                 self.push_screen(TechnicianScreen())
 
         check = technician_check(access, self.technician_gate)
-        self.push_screen(PinPrompt("技术员登录：请输入技术员密码", check), opened)
+        self.push_screen(PinPrompt(_("技术员登录：请输入技术员密码"), check), opened)
 
     # Staff-assisted filing ------------------------------------------------------------------------------
 
@@ -297,13 +321,13 @@ class KioskApp(App, inherit_bindings=False):
             if ok and found:
                 self.staff_signed_in(found[-1])
 
-        self.push_screen(PinPrompt("工作人员登录：请输入代办员密码", check), done)
+        self.push_screen(PinPrompt(_("工作人员登录：请输入代办员密码"), check), done)
 
     def staff_signed_in(self, agent: Agent) -> None:
         log.info("staff %s signed in", agent.id)
         self.staff = agent
         self._last_activity = self.clock()
-        self.notify(f"{agent.label} 已登录代办", timeout=5)
+        self.notify(self._("{agent} 已登录代办", agent=agent.label), timeout=5)
         self.push_screen(StaffDesk())
 
     def sign_out_staff(self) -> None:
@@ -316,27 +340,29 @@ class KioskApp(App, inherit_bindings=False):
 
     def _demo_keys(self) -> list[tuple[str, str, str]]:
         today = self.services.today()
-        keys = [("f1", "demo_help", "显示本帮助")]
+        keys = [("f1", "demo_help", _("显示本帮助"))]
         for n, card in enumerate(DEMO_CARDS):
             age = age_on(card.birth_date, today)
-            keys.append((f"f{n + 2}", f"demo_card({n})", f"放上样例身份证：{card.name}（{age}岁）"))
+            keys.append(
+                (f"f{n + 2}", f"demo_card({n})", _("放上样例身份证：{name}（{age}岁）", name=card.name, age=age))
+            )
         n = len(DEMO_CARDS) + 2
         keys += [
-            (f"f{n}", "demo_lift", "拿走身份证"),
-            (f"f{n + 1}", "demo_scan", "扫描最近一张回执的二维码"),
-            (f"f{n + 2}", "demo_scan_garbled", "扫描一个无法识别的码"),
-            (f"f{n + 3}", "demo_technician", "技术员模式（同 Ctrl+T、Ctrl+K；演示密码 123456）"),
-            (f"f{n + 4}", "demo_toggle_hall", "停止 / 重新启动本地大厅（看离线与补传）"),
-            (f"f{n + 5}", "demo_advance_case", "大厅工作人员把最近一件推进到下一步"),
-            (f"f{n + 6}", "demo_staff_badge", "扫描代办员工牌（李代办；或点「工作人员代办」输入密码 2468）"),
-            ("ctrl+q", "quit", "退出演示（正式运行时没有退出键）"),
+            (f"f{n}", "demo_lift", _("拿走身份证")),
+            (f"f{n + 1}", "demo_scan", _("扫描最近一张回执的二维码")),
+            (f"f{n + 2}", "demo_scan_garbled", _("扫描一个无法识别的码")),
+            (f"f{n + 3}", "demo_technician", _("技术员模式（同 Ctrl+T、Ctrl+K；演示密码 123456）")),
+            (f"f{n + 4}", "demo_toggle_hall", _("停止 / 重新启动本地大厅（看离线与补传）")),
+            (f"f{n + 5}", "demo_advance_case", _("大厅工作人员把最近一件推进到下一步")),
+            (f"f{n + 6}", "demo_staff_badge", _("扫描代办员工牌（李代办；或点「工作人员代办」输入密码 2468）")),
+            ("ctrl+q", "quit", _("退出演示（正式运行时没有退出键）")),
         ]
         return keys
 
     def action_demo_help(self) -> None:
         if not isinstance(self.screen, DemoHelp):
-            keys = [(key.upper(), what) for key, _, what in self._demo_keys()]
-            self.push_screen(DemoHelp(keys, f"数据和回执文件夹：{self.services.data_dir}"))
+            keys = [(key.upper(), self._(what)) for key, _action, what in self._demo_keys()]
+            self.push_screen(DemoHelp(keys, self._("数据和回执文件夹：{path}", path=str(self.services.data_dir))))
 
     def action_demo_card(self, index: int) -> None:
         if simulator := self.services.devices.card_simulator:
@@ -369,10 +395,10 @@ class KioskApp(App, inherit_bindings=False):
             return
         if hall.running:
             hall.stop()
-            self.call_from_thread(self.notify, "本地大厅已停止：新的申请会保存在本机，等大厅恢复后自动补传")
+            self.call_from_thread(self.notify, self._("本地大厅已停止：新的申请会保存在本机，等大厅恢复后自动补传"))
         else:
             hall.start()
-            self.call_from_thread(self.notify, "本地大厅已重新启动：本机会在下次探测时自动补传")
+            self.call_from_thread(self.notify, self._("本地大厅已重新启动：本机会在下次探测时自动补传"))
 
     @work(thread=True, exclusive=True, group="demo-hall", exit_on_error=False)
     def action_demo_advance_case(self) -> None:
@@ -382,9 +408,16 @@ class KioskApp(App, inherit_bindings=False):
         try:
             case = self.demo_hall.storage.advance(serial, "演示：工作人员办理")
         except Exception as exc:  # not yet received, or already at the last stage: say so, keep the demo going
-            self.call_from_thread(self.notify, f"大厅未能推进 {serial}：{exc}", severity="warning")
+            self.call_from_thread(
+                self.notify,
+                self._("大厅未能推进 {serial}：{problem}", serial=serial, problem=str(exc)),
+                severity="warning",
+            )
             return
-        self.call_from_thread(self.notify, f"大厅已将 {serial} 推进到「{case.stage}」，本机稍后同步进度")
+        self.call_from_thread(
+            self.notify,
+            self._("大厅已将 {serial} 推进到「{stage}」，本机稍后同步进度", serial=serial, stage=_(case.stage)),
+        )
 
 
 def make_app(

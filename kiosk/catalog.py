@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pypinyin import Style, pinyin
 
 from config import default_catalog_path
+from config.i18n import _, to_simplified
 from kiosk.identity import age_on
 
 __all__ = [
@@ -70,10 +71,10 @@ class Reuse(StrEnum):
 
 
 _REUSE_LABELS = {
-    Reuse.UNCONDITIONAL: "可复用",
-    Reuse.WITHIN_VALIDITY: "有效期内可复用",
-    Reuse.AT_CHOICE: "可选择复用",
-    Reuse.NEVER: "每次提交",
+    Reuse.UNCONDITIONAL: _("可复用"),
+    Reuse.WITHIN_VALIDITY: _("有效期内可复用"),
+    Reuse.AT_CHOICE: _("可选择复用"),
+    Reuse.NEVER: _("每次提交"),
 }
 
 
@@ -195,7 +196,7 @@ class ServiceItem(_Strict):
 
     @property
     def time_limit_label(self) -> str:
-        return "当场办结" if self.promised_days == 0 else f"{self.promised_days}个工作日"
+        return _("当场办结") if self.promised_days == 0 else working_days(self.promised_days)
 
     def summary(self) -> dict[str, object]:
         """The fields the CLI's ``--json`` prints."""
@@ -216,6 +217,11 @@ class ServiceItem(_Strict):
             return None
         granted = age_on(birth_date, today) >= self.instant.min_age
         return granted, self.instant.approved if granted else self.instant.refused
+
+
+def working_days(n: int) -> str:
+    """``5个工作日``; one working day has its own message, for languages that say it differently."""
+    return _("1个工作日") if n == 1 else _("{n}个工作日", n=n)
 
 
 class _CatalogFile(_Strict):
@@ -285,14 +291,18 @@ class Catalog:
                 log.warning("catalog update for %s skipped: %s", code, exc.error_count())
         return Catalog(items.values())
 
-    def search(self, query: str, limit: int = 50) -> list[ServiceItem]:
-        """Items matching ``query`` by code, Chinese text, pinyin initials or full pinyin, best first."""
-        q = "".join(query.split()).lower()
+    def search(self, query: str, limit: int = 50, names: Callable[[str], str] | None = None) -> list[ServiceItem]:
+        """Items matching ``query`` by code, Chinese text (simplified or traditional), pinyin initials or full
+        pinyin, best first. ``names`` gives an item's name in the visitor's language, which matches too."""
+        q = to_simplified("".join(query.split()).lower())
         if not q:
             return []
+        words = " ".join(query.lower().split())
         scored: list[tuple[int, str, ServiceItem]] = []
         for entry in self._index:
             score = _score(entry, q)
+            if not score and names is not None and words in names(entry.item.name).lower():
+                score = 65
             if score:
                 scored.append((score, entry.item.code, entry.item))
         scored.sort(key=lambda s: (-s[0], s[1]))

@@ -17,6 +17,7 @@
     kiosk enroll | sync now | sync status | simulate    the hall connection (see kiosk/sync_commands.py)
     kiosk pin technician | pin staff ID NAME [--badge CODE]   set PINs, kept as scrypt hashes (kiosk/pin_commands.py)
     kiosk hall serve | enroll-code | cases | advance ...  the reference central hall (see kiosk/hall/cli.py)
+    kiosk i18n update | check        keep the translation catalogs in step with the code (kiosk/i18n_commands.py)
 
 Exit codes: 0 done, 1 nothing found (no match, no card before the timeout), 2 bad settings, data, arguments
 or a device error.
@@ -45,7 +46,7 @@ from config.settings import (
     load_settings,
 )
 from devices import DeviceError, IdentityCard
-from kiosk import pin_commands, sync_commands
+from kiosk import i18n_commands, pin_commands, sync_commands
 from kiosk.catalog import CatalogError, ServiceItem, load_catalog
 from kiosk.demo import DEMO_STAFF, DEMO_TECHNICIAN_PIN
 from kiosk.hall import cli as hall_cli
@@ -137,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     scan.set_defaults(handler=_devices_scan)
     sync_commands.register(commands)
     pin_commands.register(commands)
+    i18n_commands.register(commands)
     hall_cli.register(commands)
     return parser
 

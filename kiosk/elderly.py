@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from config.i18n import _
 from kiosk.catalog import Catalog, ServiceItem
 
 # What older residents come to a village point for most: fewer choices, the likeliest first.
@@ -20,8 +21,8 @@ ELDERLY_ITEMS: tuple[str, ...] = (
     "RS0004",  # 社会保障卡补换
 )
 
-STEPS: tuple[str, ...] = ("识别身份", "选择事项", "填写信息", "核对提交")  # the order of the 办事 flow
-DONE = "提交完成"
+STEPS: tuple[str, ...] = (_("识别身份"), _("选择事项"), _("填写信息"), _("核对提交"))  # the order of the 办事 flow
+DONE = _("提交完成")
 
 _STEP_OF_SCREEN = {"identify": 1, "catalog": 2, "guide": 2, "apply": 3, "review": 4}
 

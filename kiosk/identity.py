@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from config.i18n import _
 from devices.idcard.records import id_check_character  # the reader checks cards with the same rule
 
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -48,17 +49,17 @@ def check_id_number(text: str, today: date | None = None) -> IdNumber:
     """
     value = "".join(text.split()).upper()
     if len(value) != 18:
-        raise IdentityError(f"身份证号码应为18位，您输入了{len(value)}位")
+        raise IdentityError(_("身份证号码应为18位，您输入了{n}位", n=len(value)))
     if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
-        raise IdentityError("身份证号码前17位应为数字，最后一位为数字或X")
+        raise IdentityError(_("身份证号码前17位应为数字，最后一位为数字或X"))
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise IdentityError("身份证号码中的出生日期不存在，请核对第7至14位") from None
+        raise IdentityError(_("身份证号码中的出生日期不存在，请核对第7至14位")) from None
     if birth.year < 1880 or birth > (today or date.today()):
-        raise IdentityError("身份证号码中的出生日期不合理，请核对第7至14位")
+        raise IdentityError(_("身份证号码中的出生日期不合理，请核对第7至14位"))
     if id_check_character(value[:17]) != value[17]:
-        raise IdentityError("身份证号码校验位不符，请逐位核对后重新输入")
+        raise IdentityError(_("身份证号码校验位不符，请逐位核对后重新输入"))
     return IdNumber(value=value, birth_date=birth, sex="男" if int(value[16]) % 2 else "女")
 
 
@@ -84,11 +85,11 @@ def check_credit_code(text: str) -> CreditCode:
     """
     value = "".join(text.split()).upper()
     if len(value) != 18:
-        raise IdentityError(f"统一社会信用代码应为18位，您输入了{len(value)}位")
+        raise IdentityError(_("统一社会信用代码应为18位，您输入了{n}位", n=len(value)))
     if bad := sorted({c for c in value if c not in _CREDIT_ALPHABET}):
-        raise IdentityError(f"统一社会信用代码不能包含字符 {' '.join(bad)}（不使用 I、O、Z、S、V）")
+        raise IdentityError(_("统一社会信用代码不能包含字符 {bad}（不使用 I、O、Z、S、V）", bad=" ".join(bad)))
     if not value[2:8].isdigit():
-        raise IdentityError("统一社会信用代码第3至8位应为行政区划代码（数字）")
+        raise IdentityError(_("统一社会信用代码第3至8位应为行政区划代码（数字）"))
     return CreditCode(value=value, verified=credit_check_character(value[:17]) == value[17])
 
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from config.i18n import SOURCE_LANGUAGE, Translator, _, translator
 from devices.document import PrintDocument, Qr, Rule, Text, qr_rows
-from kiosk.catalog import ServiceItem
+from kiosk.catalog import ServiceItem, working_days
 from kiosk.queue import QueueTicket
 from kiosk.session import DELIVERY_LABELS
 from offline_cache import StoredSubmission
@@ -25,33 +26,56 @@ from offline_cache import StoredSubmission
 __all__ = ["application_receipt", "guide_sections", "one_time_notice", "printer_test_page", "qr_rows", "queue_ticket"]
 
 
-def guide_sections(item: ServiceItem, members: list[ServiceItem]) -> list[tuple[str, list[str]]]:
-    """Every element of an item's guide (办事指南), as headed sections of plain lines."""
-    who = "个人" if item.applicant == "person" else "单位"
-    head = [f"事项编码 {item.code}　办理类型 {item.kind.value}　申请主体 {who}", f"实施部门 {item.department}"]
-    if members:
-        head.append("一件事包含：" + "、".join(m.name for m in members))
-    materials = [
-        f"{n}. {m.name}（{m.form}{f' {m.copies}份' if m.copies > 1 else ''}，{m.reuse.label}）"
-        + (f" {m.note}" if m.note else "")
-        for n, m in enumerate(item.materials, 1)
+def guide_sections(
+    item: ServiceItem, members: list[ServiceItem], tr: Translator | None = None
+) -> list[tuple[str, list[str]]]:
+    """Every element of an item's guide (办事指南), as headed sections of plain lines, in ``tr``'s language
+    (paper is printed in Simplified Chinese, the source language)."""
+    tr = tr or translator(SOURCE_LANGUAGE)
+    content = tr.content
+    who = _("个人") if item.applicant == "person" else _("单位")
+    head = [
+        tr(_("事项编码 {code}　办理类型 {kind}　申请主体 {who}", code=item.code, kind=item.kind.value, who=who)),
+        tr(_("实施部门 {department}", department=item.department)),
     ]
+    if members:
+        head.append(tr(_("一件事包含：{items}", items=tr.join(content(m.name) for m in members))))
+    materials = []
+    for n, m in enumerate(item.materials, 1):
+        if m.copies > 1:
+            line = _(
+                "{n}. {name}（{form} {copies}份，{reuse}）",
+                n=n,
+                name=m.name,
+                form=m.form,
+                copies=m.copies,
+                reuse=m.reuse.label,
+            )
+        else:
+            line = _("{n}. {name}（{form}，{reuse}）", n=n, name=m.name, form=m.form, reuse=m.reuse.label)
+        materials.append(tr(line) + (f" {content(m.note)}" if m.note else ""))
+    limits = _(
+        "承诺时限：{promised}　法定时限：{legal}", promised=item.time_limit_label, legal=working_days(item.legal_days)
+    )
     sections = [
         ("", head),
-        ("申请对象", [item.who_may_apply]),
-        ("受理条件", [f"{n}. {c}" for n, c in enumerate(item.conditions, 1)]),
-        ("申请材料", materials or ["无需提交材料"]),
-        ("办理流程", [" → ".join(item.procedure)]),
-        ("办理时限", [f"承诺时限：{item.time_limit_label}　法定时限：{item.legal_days}个工作日"]),
-        ("收费", [f"{item.fee.amount}（依据：{item.fee.basis}）"]),
-        ("设定依据", list(item.legal_basis)),
-        ("办理地点与时间", [item.place, item.hours]),
-        ("结果领取", ["、".join(DELIVERY_LABELS[d] for d in item.delivery)]),
-        ("咨询与投诉", [f"咨询电话：{item.phone}　投诉电话：{item.complaint_phone}"]),
+        (_("申请对象"), [content(item.who_may_apply)]),
+        (_("受理条件"), [f"{n}. {content(c)}" for n, c in enumerate(item.conditions, 1)]),
+        (_("申请材料"), materials or [tr(_("无需提交材料"))]),
+        (_("办理流程"), [" → ".join(content(step) for step in item.procedure)]),
+        (_("办理时限"), [tr(limits)]),
+        (_("收费"), [tr(_("{amount}（依据：{basis}）", amount=item.fee.amount, basis=item.fee.basis))]),
+        (_("设定依据"), [content(basis) for basis in item.legal_basis]),
+        (_("办理地点与时间"), [content(item.place), content(item.hours)]),
+        (_("结果领取"), [tr.join(tr(DELIVERY_LABELS[d]) for d in item.delivery)]),
+        (
+            _("咨询与投诉"),
+            [tr(_("咨询电话：{phone}　投诉电话：{complaint}", phone=item.phone, complaint=item.complaint_phone))],
+        ),
     ]
     if item.online_url:
-        sections.append(("网上办理", [item.online_url]))
-    return sections
+        sections.append((_("网上办理"), [item.online_url]))
+    return [(tr(heading) if heading else "", lines) for heading, lines in sections]
 
 
 def application_receipt(saved: StoredSubmission, station_name: str, hotline: str) -> PrintDocument:

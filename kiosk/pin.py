@@ -17,6 +17,8 @@ import os
 import time
 from collections.abc import Callable
 
+from config.i18n import _
+
 _N, _R, _P = 2**14, 8, 1  # scrypt cost: ~50 ms per check on the kiosk's CPU, 16 MiB of memory
 
 
@@ -58,7 +60,7 @@ class PinGate:
     def attempt(self, check: Callable[[], bool]) -> str | None:
         """Run ``check`` unless locked; None when it passed, else what to tell the person."""
         if (left := self.locked_for()) > 0:
-            return f"输错次数过多，已锁定，请 {math.ceil(left / 60)} 分钟后再试"
+            return _("输错次数过多，已锁定，请 {n} 分钟后再试", n=math.ceil(left / 60))
         if check():
             self.failures = 0
             return None
@@ -66,5 +68,5 @@ class PinGate:
         if self.failures >= self.max_tries:
             self.failures = 0
             self.locked_until = self.clock() + self.lockout_seconds
-            return f"输错 {self.max_tries} 次，已锁定 {math.ceil(self.lockout_seconds / 60)} 分钟"
-        return f"密码不对，还可以再试 {self.max_tries - self.failures} 次"
+            return _("输错 {tries} 次，已锁定 {n} 分钟", tries=self.max_tries, n=math.ceil(self.lockout_seconds / 60))
+        return _("密码不对，还可以再试 {n} 次", n=self.max_tries - self.failures)

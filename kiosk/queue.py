@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from config.i18n import _
+
 
 @dataclass(frozen=True, slots=True)
 class QueueCategory:
@@ -18,10 +20,10 @@ class QueueCategory:
 
 
 CATEGORIES: tuple[QueueCategory, ...] = (
-    QueueCategory("A", "综合受理", "户籍、民政、卫健等个人事项"),
-    QueueCategory("B", "社保医保", "社会保险、医疗保障、公积金"),
-    QueueCategory("C", "企业开办", "营业执照、许可证、企业变更"),
-    QueueCategory("D", "不动产登记", "过户、抵押、证书补换"),
+    QueueCategory("A", _("综合受理"), _("户籍、民政、卫健等个人事项")),
+    QueueCategory("B", _("社保医保"), _("社会保险、医疗保障、公积金")),
+    QueueCategory("C", _("企业开办"), _("营业执照、许可证、企业变更")),
+    QueueCategory("D", _("不动产登记"), _("过户、抵押、证书补换")),
 )
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from config.i18n import _
+
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _M = 36
 
@@ -59,15 +61,15 @@ class SerialNumber:
         """Read a typed or scanned serial number, with or without separators."""
         compact = "".join(c for c in text.upper() if c.isalnum())
         if len(compact) < 13 or not compact.isascii():
-            raise SerialNumberError("流水号格式不对，请核对回执上的流水号")
+            raise SerialNumberError(_("流水号格式不对，请核对回执上的流水号"))
         station, digits, check = compact[:-11], compact[-11:-1], compact[-1]
         if not digits.isdigit() or not 2 <= len(station) <= 8:
-            raise SerialNumberError("流水号格式不对，请核对回执上的流水号")
+            raise SerialNumberError(_("流水号格式不对，请核对回执上的流水号"))
         try:
             day = date(2000 + int(digits[:2]), int(digits[2:4]), int(digits[4:6]))
         except ValueError:
-            raise SerialNumberError("流水号中的日期不对，请核对回执上的流水号") from None
+            raise SerialNumberError(_("流水号中的日期不对，请核对回执上的流水号")) from None
         serial = cls(station, day, int(digits[6:]))
         if serial.sequence == 0 or serial.check != check:
-            raise SerialNumberError("流水号校验不符，可能有一位输错了，请逐位核对")
+            raise SerialNumberError(_("流水号校验不符，可能有一位输错了，请逐位核对"))
         return serial

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from config.i18n import _
 from config.settings import Settings
 from devices import PrinterError
 from devices.factory import Devices, build_devices
@@ -103,7 +104,7 @@ class KioskServices:
         except PrinterError as exc:
             log.warning("%s did not print: %s", document.name, exc)
             self.device_health["printer"] = {"state": "fault", "detail": str(exc)}
-            return PrintOutcome(False, f"{failure}（{exc}）")
+            return PrintOutcome(False, _("{failure}（{detail}）", failure=failure, detail=exc))
         log.info("%s printed to %s", document.name, where)
         self.device_health["printer"] = {"state": "ok", "detail": f"printed {document.name}"}
         return PrintOutcome(True)
@@ -113,20 +114,20 @@ class KioskServices:
         station = self.settings.station
         return self._print(
             application_receipt(saved, station.name, station.hotline),
-            "回执未能打印。您的申请已保存，请记下屏幕上的流水号，或请工作人员补打",
+            _("回执未能打印。您的申请已保存，请记下屏幕上的流水号，或请工作人员补打"),
         )
 
     def reprint_receipt(self, serial_text: str) -> PrintOutcome:
         """Staff reprint from the saved masked receipt. Raises ``SerialNumberError`` for a malformed number."""
         saved = self.find(serial_text)
         if saved is None:
-            return PrintOutcome(False, "本机没有这个流水号的记录")
+            return PrintOutcome(False, _("本机没有这个流水号的记录"))
         return self.print_receipt(saved)
 
     def print_notice(self, item: ServiceItem) -> PrintOutcome:
         station = self.settings.station
         notice = one_time_notice(item, self.catalog.members_of(item), station.name, station.hotline)
-        return self._print(notice, "告知单未能打印，请拍照或记下屏幕上的内容，或请工作人员帮助")
+        return self._print(notice, _("告知单未能打印，请拍照或记下屏幕上的内容，或请工作人员帮助"))
 
     def print_test_page(self) -> PrintOutcome:
         """The technician's test page: sizes, Chinese text, rare characters, the paper's width, a QR code."""
@@ -139,7 +140,7 @@ class KioskServices:
                 f"{devices.paper_width_mm}mm · {devices.print_mode} · QR {qr}",
                 self.now(),
             ),
-            "测试页未能打印",
+            _("测试页未能打印"),
         )
 
     def is_priority(self, birth_date: date | None) -> bool:
@@ -152,7 +153,7 @@ class KioskServices:
         number, ahead = self.store.issue_ticket(category.letter, priority, now)
         ticket = QueueTicket(category, number, now, priority)
         outcome = self._print(
-            queue_ticket(ticket, ahead, self.settings.station.name), "排队号未能打印，请记下屏幕上的号码"
+            queue_ticket(ticket, ahead, self.settings.station.name), _("排队号未能打印，请记下屏幕上的号码")
         )
         return ticket, ahead, outcome
 
@@ -163,14 +164,15 @@ class KioskServices:
             return None
         day, letter, number = parsed
         if day != self.today():
-            return f"这是 {day:%m月%d日} 的排队号，已过期，请重新取号"
+            return _("这是 {month}月{day}日 的排队号，已过期，请重新取号", month=day.month, day=day.day)
         found = self.store.ticket_position(day.isoformat(), letter, number)
         if found is None:
-            return "本机没有这张排队号的记录，请到咨询台询问"
+            return _("本机没有这张排队号的记录，请到咨询台询问")
         status, ahead = found
+        ticket = f"{letter}{number:03d}"
         if status != "waiting":
-            return f"排队号 {letter}{number:03d} 已叫过号，请到咨询台询问"
-        return f"排队号 {letter}{number:03d}：前面还有 {ahead} 人，请留意叫号"
+            return _("排队号 {ticket} 已叫过号，请到咨询台询问", ticket=ticket)
+        return _("排队号 {ticket}：前面还有 {ahead} 人，请留意叫号", ticket=ticket, ahead=ahead)
 
     def find(self, serial_text: str) -> StoredSubmission | None:
         """The submission with this serial number, filed at this kiosk. Raises ``SerialNumberError``."""

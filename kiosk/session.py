@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from config.i18n import SOURCE_LANGUAGE, _
 from devices import IdentityCard
 from kiosk.catalog import FieldType, FormField, ServiceItem
 from kiosk.identity import (
@@ -26,24 +27,27 @@ from kiosk.identity import (
 from kiosk.staff import CONSENT_TEXT, Agent
 from offline_cache import NewSubmission, StoredSubmission
 
-DELIVERY_LABELS = {"window": "窗口领取", "mail": "免费邮寄到家"}
-CASE_STAGES = ("申请", "受理", "审核", "审批", "发证")
+DELIVERY_LABELS = {"window": _("窗口领取"), "mail": _("免费邮寄到家")}
+CASE_STAGES = (_("申请"), _("受理"), _("审核"), _("审批"), _("发证"))
 
 
 def upload_state(saved: StoredSubmission) -> str:
     """Where a submission is on its way to the hall, for the resident."""
     if saved.state == "acknowledged":
-        return f"✔ 政务服务中心已收到 · 受理号 {saved.case_number}" if saved.case_number else "✔ 政务服务中心已收到"
+        if saved.case_number:
+            return _("✔ 政务服务中心已收到 · 受理号 {case_number}", case_number=saved.case_number)
+        return _("✔ 政务服务中心已收到")
     if saved.state == "quarantined":
-        return "⚠ 上传时被退回，工作人员会处理，您的申请仍保存在本机，也可到窗口咨询"
-    return "已保存在本机，联网后自动上传到政务服务中心"
+        return _("⚠ 上传时被退回，工作人员会处理，您的申请仍保存在本机，也可到窗口咨询")
+    return _("已保存在本机，联网后自动上传到政务服务中心")
 
 
 def stage_text(stage: str) -> str:
     """``受理（第2步，共5步）`` for a stage of the hall's five."""
     if stage not in CASE_STAGES:
         return stage
-    return f"{stage}（第{CASE_STAGES.index(stage) + 1}步，共{len(CASE_STAGES)}步）"
+    n = CASE_STAGES.index(stage)
+    return _("{stage}（第{n}步，共{total}步）", stage=CASE_STAGES[n], n=n + 1, total=len(CASE_STAGES))
 
 
 @dataclass
@@ -55,6 +59,7 @@ class Visit:
     saved: StoredSubmission | None = None
     elderly: bool = False  # 长辈模式 for this session: larger, slower, spoken
     high_contrast: bool = False  # the high-contrast theme for this session
+    language: str = SOURCE_LANGUAGE  # the interface language chosen on the welcome screen, for this session
 
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -84,7 +89,7 @@ class Applicant:
         """Raise :class:`IdentityError` when the name is empty or the number fails its check."""
         checked = check_id_number(number, today)
         if not name.strip():
-            raise IdentityError("请输入姓名")
+            raise IdentityError(_("请输入姓名"))
         return cls("person", name.strip(), checked.value, "typed", checked.birth_date, checked.sex)
 
     @classmethod
@@ -92,7 +97,7 @@ class Applicant:
         """An organisation by credit code. A pilot code whose check fails is kept, flagged for staff."""
         checked = check_credit_code(code)
         if not name.strip():
-            raise IdentityError("请输入单位名称")
+            raise IdentityError(_("请输入单位名称"))
         return cls("organisation", name.strip(), checked.value, "typed", number_verified=checked.verified)
 
     @property
@@ -108,35 +113,35 @@ def check_field(spec: FormField, raw: str, today: date) -> tuple[str, str | None
     """Normalise one answer; return it with an error message for the resident, or None when it is fine."""
     value = raw.strip()
     if not value:
-        return "", (f"请填写{spec.label}" if spec.required else None)
+        return "", (_("请填写{label}", label=spec.label) if spec.required else None)
     if len(value) > spec.max_length:
-        return value, f"{spec.label}最多{spec.max_length}个字"
+        return value, _("{label}最多{n}个字", label=spec.label, n=spec.max_length)
     match spec.type:
         case FieldType.NUMBER if not _NUMBER.match(value):
-            return value, f"{spec.label}只能填数字"
+            return value, _("{label}只能填数字", label=spec.label)
         case FieldType.PHONE:
             compact = value.replace(" ", "")
             if not (_MOBILE.match(compact) or _LANDLINE.match(compact)):
-                return value, f"{spec.label}应为11位手机号或带区号的固定电话"
+                return value, _("{label}应为11位手机号或带区号的固定电话", label=spec.label)
             return compact, None
         case FieldType.DATE:
             try:
                 parsed = date.fromisoformat(value) if "-" in value else datetime.strptime(value, "%Y%m%d").date()
             except ValueError:
-                return value, f"{spec.label}请按 年-月-日 填写，例如 2024-03-05"
+                return value, _("{label}请按 年-月-日 填写，例如 2024-03-05", label=spec.label)
             return parsed.isoformat(), None
         case FieldType.CHOICE if value not in spec.options:
-            return value, f"请选择{spec.label}"
+            return value, _("请选择{label}", label=spec.label)
         case FieldType.ID_NUMBER:
             try:
                 return check_id_number(value, today).value, None
             except IdentityError as exc:
-                return value, f"{spec.label}：{exc}"
+                return value, _("{label}：{problem}", label=spec.label, problem=exc)
         case FieldType.CREDIT_CODE:
             try:
                 return check_credit_code(value).value, None
             except IdentityError as exc:
-                return value, f"{spec.label}：{exc}"
+                return value, _("{label}：{problem}", label=spec.label, problem=exc)
     return value, None
 
 
@@ -173,10 +178,10 @@ class Application:
     def set_delivery(self, delivery: str, mail_address: str) -> str | None:
         """Choose how the result reaches the applicant; return an error message or None."""
         if delivery not in self.item.delivery:
-            return "请选择取件方式"
+            return _("请选择取件方式")
         self.delivery, self.mail_address = delivery, mail_address.strip()
         if delivery == "mail" and len(self.mail_address) < 6:
-            return "选择邮寄时请填写完整的收件地址"
+            return _("选择邮寄时请填写完整的收件地址")
         return None
 
     def decision(self, today: date) -> tuple[bool, str] | None:
@@ -188,10 +193,11 @@ class Application:
     def blocked_reason(self, today: date) -> str | None:
         """Why this application cannot be filed here, or None."""
         if self.item.applicant != self.applicant.kind:
-            who = "个人（身份证）" if self.item.applicant == "person" else "单位（统一社会信用代码）"
-            return f"该事项需以{who}身份办理"
+            if self.item.applicant == "person":
+                return _("该事项需以个人（身份证）身份办理")
+            return _("该事项需以单位（统一社会信用代码）身份办理")
         if self.item.instant is not None and self.applicant.birth_date is None:
-            return "该事项需要读取或输入身份证号码以核验年龄"
+            return _("该事项需要读取或输入身份证号码以核验年龄")
         decision = self.decision(today)
         if decision is not None and not decision[0]:
             return decision[1]
@@ -206,7 +212,7 @@ class Application:
                 value = mask_phone(value)
             elif spec.type is FieldType.ID_NUMBER and value:
                 value = mask_id_number(value)
-            shown.append((spec.label, value or "（未填）"))
+            shown.append((spec.label, value or _("（未填）")))
         return shown
 
     def to_submission(self, now: datetime, expected: date, estimated: bool) -> NewSubmission:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from config.i18n import _
 from config.settings import StaffMember
 from kiosk.pin import verify_secret
 
-CONSENT_TEXT = "申请人已当面确认并同意代办"
+CONSENT_TEXT = _("申请人已当面确认并同意代办")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +26,7 @@ class Agent:
 
     @property
     def label(self) -> str:
-        return f"{self.name}（工号 {self.id}）"
+        return _("{name}（工号 {id}）", name=self.name, id=self.id)
 
 
 def staff_by_pin(members: Iterable[StaffMember], pin: str) -> Agent | None:

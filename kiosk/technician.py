@@ -25,6 +25,7 @@ from typing import Any
 
 from serial.tools import list_ports
 
+from config.i18n import _
 from config.settings import AccessSettings
 from devices import DeviceError
 from kiosk.pin import PinGate, verify_secret
@@ -36,7 +37,8 @@ from offline_cache.hall_client import HallRefused, HallRejected, HallUnreachable
 LOG_NAME = "kiosk.log"
 HIDDEN = "***"
 _VERSIONS_OF = ("kiosk", "textual", "pyserial", "python-escpos", "cryptography", "requests", "pydantic", "tomlkit")
-_STATES = {"ok": "正常", "fault": "故障"}
+_STATES = {"ok": _("正常"), "fault": _("故障")}
+SIMULATOR = _("模拟器")
 
 
 class EnrolmentFailed(Exception):
@@ -48,7 +50,7 @@ def technician_check(access: AccessSettings, gate: PinGate) -> Callable[[str], s
 
     def check(pin: str) -> str | None:
         if not access.technician_pin_hash:
-            return "本机没有设置技术员密码：请在终端运行 kiosk pin technician"
+            return _("本机没有设置技术员密码：请在终端运行 kiosk pin technician")
         return gate.attempt(lambda: verify_secret(pin, access.technician_pin_hash))
 
     return check
@@ -61,15 +63,30 @@ class DeviceRow:
     key: str
     label: str
     where: str
-    """The configured port or URI, or 模拟器."""
+    """The configured port or URI, or :data:`SIMULATOR`."""
     state: str
     detail: str
 
     @property
     def line(self) -> str:
-        shown = _STATES.get(self.state, self.state) if self.state else "未知"
-        detail = f" · {'最近错误：' if self.state == 'fault' else ''}{self.detail}" if self.detail else ""
-        return f"{self.label}  {shown}  （{self.where}）{detail}"
+        shown = _STATES.get(self.state, self.state) if self.state else _("未知")
+        if not self.detail:
+            return _("{label}  {state}  （{where}）", label=self.label, state=shown, where=self.where)
+        if self.state == "fault":
+            return _(
+                "{label}  {state}  （{where}） · 最近错误：{detail}",
+                label=self.label,
+                state=shown,
+                where=self.where,
+                detail=self.detail,
+            )
+        return _(
+            "{label}  {state}  （{where}） · {detail}",
+            label=self.label,
+            state=shown,
+            where=self.where,
+            detail=self.detail,
+        )
 
 
 def device_rows(services: KioskServices, reader_state: dict[str, Any] | None = None) -> list[DeviceRow]:
@@ -79,9 +96,9 @@ def device_rows(services: KioskServices, reader_state: dict[str, Any] | None = N
     if "reader" not in health and reader_state:
         health["reader"] = {"state": "ok" if reader_state.get("ok") else "fault", "detail": reader_state["detail"]}
     places = {
-        "reader": ("读卡器", config.card_reader_port if config.card_reader == "serial" else "模拟器"),
-        "printer": ("打印机", "模拟器" if config.printer.startswith("sim://") else config.printer),
-        "scanner": ("扫码器", config.scanner_port if config.scanner == "serial" else "模拟器"),
+        "reader": (_("读卡器"), config.card_reader_port if config.card_reader == "serial" else SIMULATOR),
+        "printer": (_("打印机"), SIMULATOR if config.printer.startswith("sim://") else config.printer),
+        "scanner": (_("扫码器"), config.scanner_port if config.scanner == "serial" else SIMULATOR),
     }
     rows = []
     for key, (label, where) in places.items():
@@ -106,12 +123,12 @@ def printer_paper_status(services: KioskServices) -> str:
     """Ask the printer whether it is on line and has paper, in words."""
     printer = services.devices.printer
     if not hasattr(printer, "status"):
-        return "这台打印机不能报告纸张状态"
+        return _("这台打印机不能报告纸张状态")
     try:
         status = printer.status()
     except DeviceError as exc:
         services.device_health["printer"] = {"state": "fault", "detail": str(exc)}
-        return f"打印机无法连接：{exc}"
+        return _("打印机无法连接：{detail}", detail=exc)
     return status.text
 
 
@@ -121,21 +138,23 @@ def enrol_with_hall(services: KioskServices, url: str, code: str) -> Enrolment:
     Raises :class:`EnrolmentFailed` with what to do: a used code, a hall out of reach, a login page."""
     url, code = url.strip(), code.strip()
     if not url.startswith(("http://", "https://")):
-        raise EnrolmentFailed("请填写大厅地址，以 http:// 或 https:// 开头")
+        raise EnrolmentFailed(_("请填写大厅地址，以 http:// 或 https:// 开头"))
     if not code:
-        raise EnrolmentFailed("请填写大厅工作人员给的登记码")
+        raise EnrolmentFailed(_("请填写大厅工作人员给的登记码"))
     try:
         enrolment = enrol(services.store, services.settings, url, code)
     except HallRefused:
-        raise EnrolmentFailed("登记码无效或已使用过，请向大厅工作人员索取新的登记码") from None
+        raise EnrolmentFailed(_("登记码无效或已使用过，请向大厅工作人员索取新的登记码")) from None
     except NotTheHall as exc:
-        raise EnrolmentFailed(f"应答的不是政务服务大厅：{exc}。网络可能要先登录，或地址填错了") from None
+        raise EnrolmentFailed(
+            _("应答的不是政务服务大厅：{detail}。网络可能要先登录，或地址填错了", detail=str(exc))
+        ) from None
     except HallUnreachable as exc:
-        raise EnrolmentFailed(f"{exc}：请检查大厅地址和网络") from None
+        raise EnrolmentFailed(_("{detail}：请检查大厅地址和网络", detail=str(exc))) from None
     except HallRejected as exc:
-        raise EnrolmentFailed(f"{exc}：请核对登记码和本机站点编号") from None
+        raise EnrolmentFailed(_("{detail}：请核对登记码和本机站点编号", detail=str(exc))) from None
     except (SyncError, CacheError) as exc:
-        raise EnrolmentFailed(f"登记未完成：{exc}") from None
+        raise EnrolmentFailed(_("登记未完成：{detail}", detail=str(exc))) from None
     services.sync.retry_now()
     return enrolment
 

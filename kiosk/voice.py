@@ -1,11 +1,12 @@
-"""Spoken guidance for elderly mode: short fixed Mandarin prompts, spoken by espeak-ng when it is installed.
+"""Spoken guidance for elderly mode: short fixed prompts, spoken by espeak-ng when it is installed, in Mandarin
+(or English, in an English session).
 
 Speaking never blocks the screen and never fails it: a kiosk without the program, or without a sound card, is
 simply silent. Only the newest prompt matters, because the resident has moved on by the time an older one
 would be heard.
 
 >>> speaker = make_speaker(settings.accessibility)
->>> speaker.say(PROMPTS["identify"])   # returns at once
+>>> speaker.say(tr(PROMPTS["identify"]), "en")   # in the visit's language; returns at once
 >>> speaker.close()                    # when the app stops
 """
 
@@ -19,31 +20,36 @@ import subprocess
 import threading
 from typing import Protocol
 
+from config.i18n import SOURCE_LANGUAGE, _
 from config.settings import AccessibilitySettings
 
 log = logging.getLogger(__name__)
 
 # Fixed texts only: a prompt never carries anything of the resident, so it may be logged and spoken aloud.
 PROMPTS: dict[str, str] = {
-    "welcome": "您好，已进入长辈模式。请点击要办理的事情。",
-    "identify": "请把身份证放在读卡区。",
-    "catalog": "请点击要办理的事情。",
-    "guide": "请看要带的材料，要办理请点我要办理。",
-    "apply": "请填写联系电话，勾选带来的材料。",
-    "review": "请核对信息，没有问题请点确认提交。",
-    "done": "提交成功，请取走回执。",
-    "queue": "请点要办的业务，然后取走排队号。",
-    "progress": "请扫描回执上的二维码，或输入流水号。",
-    "evaluate": "请为这次服务打分，点一下您的选择。",
-    "idle_warning": "您还在办理吗？如需继续，请点屏幕。",
-    "wiped": "本次办理已结束。",
+    "welcome": _("您好，已进入长辈模式。请点击要办理的事情。"),
+    "identify": _("请把身份证放在读卡区。"),
+    "catalog": _("请点击要办理的事情。"),
+    "guide": _("请看要带的材料，要办理请点我要办理。"),
+    "apply": _("请填写联系电话，勾选带来的材料。"),
+    "review": _("请核对信息，没有问题请点确认提交。"),
+    "done": _("提交成功，请取走回执。"),
+    "queue": _("请点要办的业务，然后取走排队号。"),
+    "progress": _("请扫描回执上的二维码，或输入流水号。"),
+    "evaluate": _("请为这次服务打分，点一下您的选择。"),
+    "idle_warning": _("您还在办理吗？如需继续，请点屏幕。"),
+    "wiped": _("本次办理已结束。"),
 }
+
+
+# espeak-ng's voice for each interface language: traditional characters are read in Mandarin too.
+VOICES = {"zh_Hans": "cmn", "zh_Hant": "cmn", "en": "en"}
 
 
 class Speaker(Protocol):
     """Says prompts aloud. ``say`` returns at once and never raises."""
 
-    def say(self, text: str) -> None: ...
+    def say(self, text: str, language: str = SOURCE_LANGUAGE) -> None: ...
 
     def close(self) -> None: ...
 
@@ -51,7 +57,7 @@ class Speaker(Protocol):
 class NullSpeaker:
     """The silent speaker: voice guidance is off, or nothing can speak on this machine."""
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, language: str = SOURCE_LANGUAGE) -> None:
         pass
 
     def close(self) -> None:
@@ -63,26 +69,28 @@ class RecordingSpeaker:
 
     def __init__(self) -> None:
         self.said: list[str] = []
+        self.languages: list[str] = []
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, language: str = SOURCE_LANGUAGE) -> None:
         self.said.append(text)
+        self.languages.append(language)
 
     def close(self) -> None:
         pass
 
 
 class EspeakSpeaker:
-    """Speaks through ``command -v voice -s speed TEXT`` on one daemon thread.
+    """Speaks through ``command -v VOICE -s speed TEXT`` on one daemon thread, VOICE from :data:`VOICES`.
 
     A new prompt replaces one still waiting and stops one being spoken. A missing program silences the speaker
     for good; a failing run is logged once and the next prompt is tried anyway.
     """
 
-    def __init__(self, command: str = "espeak-ng", voice: str = "cmn", speed: int = 140) -> None:
-        self._argv = [command, "-v", voice, "-s", str(speed)]
+    def __init__(self, command: str = "espeak-ng", speed: int = 140) -> None:
+        self._command, self._speed = command, str(speed)
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
-        self._waiting: str | None = None
+        self._waiting: tuple[str, str] | None = None  # the text and its espeak-ng voice
         self._process: subprocess.Popen | None = None
         self._interrupted: subprocess.Popen | None = None
         self._closed = False
@@ -90,11 +98,11 @@ class EspeakSpeaker:
         self._thread = threading.Thread(target=self._run, name="voice", daemon=True)
         self._thread.start()
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, language: str = SOURCE_LANGUAGE) -> None:
         with self._wake:
             if self._closed:
                 return
-            self._waiting = text
+            self._waiting = text, VOICES.get(language, VOICES[SOURCE_LANGUAGE])
             running = self._process
             self._wake.notify()
         if running is not None:
@@ -121,18 +129,18 @@ class EspeakSpeaker:
                     self._wake.wait()
                 if self._closed:
                     return
-                text, self._waiting = self._waiting, None
+                (text, voice), self._waiting = self._waiting, None
             try:
                 # Its own session, so stopping it also stops whatever a wrapper script started for it.
                 process = subprocess.Popen(
-                    [*self._argv, text],
+                    [self._command, "-v", voice, "-s", self._speed, text],
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                     start_new_session=True,
                 )
             except OSError as exc:
-                log.info("voice guidance is off: cannot run %s (%s)", self._argv[0], exc.strerror or exc)
+                log.info("voice guidance is off: cannot run %s (%s)", self._command, exc.strerror or exc)
                 with self._lock:
                     self._closed = True
                 return
@@ -148,7 +156,7 @@ class EspeakSpeaker:
             if code != 0 and not interrupted and not self._failure_logged:
                 self._failure_logged = True
                 log.warning(
-                    "voice prompt failed: %s exited with code %s (later failures are not logged)", self._argv[0], code
+                    "voice prompt failed: %s exited with code %s (later failures are not logged)", self._command, code
                 )
 
     def _interrupt(self, process: subprocess.Popen) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 import sqlite_utils
 
+from config.i18n import _
 from offline_cache.envelope import EnvelopeError, associated_data, public_key_from_text, seal
 from offline_cache.outbox import Outbox, outbox_row
 
@@ -271,7 +272,9 @@ class Store:
         entry; return it with its serial number. Raises :class:`NotEnrolled` before enrolment."""
         enrolment = self.enrolment()
         if enrolment is None:
-            raise NotEnrolled("本机尚未登记到政务服务大厅，暂时不能提交申请。请联系工作人员（技术员：kiosk enroll）。")
+            raise NotEnrolled(
+                _("本机尚未登记到政务服务大厅，暂时不能提交申请。请联系工作人员（技术员：kiosk enroll）。")
+            )
         day = new.created_at.date().isoformat()
         with self._locked(write=True) as conn:
             sequence = conn.execute(
@@ -339,7 +342,7 @@ class Store:
                 )
                 self._db["outbox"].insert(_evaluation_row(submission_id, level, created_at, time.time()))
         except sqlite3.IntegrityError:
-            raise AlreadyRated("这笔业务已经评价过了，感谢您的反馈") from None
+            raise AlreadyRated(_("这笔业务已经评价过了，感谢您的反馈")) from None
 
     def evaluation_of(self, submission_id: str) -> int | None:
         with self._locked() as conn:
@@ -470,16 +473,17 @@ def _translated_errors() -> Iterator[None]:
 
 
 def _message_for(exc: sqlite3.DatabaseError | OSError) -> str:
-    disk_full = "本机存储空间已满，本次操作未能保存，之前保存的申请不受影响。请联系工作人员处理（磁盘已满）。"
+    disk_full = _("本机存储空间已满，本次操作未能保存，之前保存的申请不受影响。请联系工作人员处理（磁盘已满）。")
     if isinstance(exc, OSError):
         if exc.errno == 28:
             return disk_full
-        return f"本机数据目录无法使用，请联系工作人员（{exc.strerror}: {exc.filename}）。"
+        detail = f"{exc.strerror}: {exc.filename}"
+        return _("本机数据目录无法使用，请联系工作人员（{detail}）。", detail=detail)
     text = str(exc)
     if isinstance(exc, sqlite3.OperationalError):
         if "full" in text:
             return disk_full
         if "locked" in text or "busy" in text:
-            return "本机数据正忙，请稍后再试。若反复出现请联系工作人员（数据库被锁定）。"
-        return f"本机数据保存失败，请联系工作人员（数据库错误：{text}）。"
-    return f"本机数据文件已损坏，已停止写入以免丢失数据。请联系工作人员（{text}）。"
+            return _("本机数据正忙，请稍后再试。若反复出现请联系工作人员（数据库被锁定）。")
+        return _("本机数据保存失败，请联系工作人员（数据库错误：{detail}）。", detail=text)
+    return _("本机数据文件已损坏，已停止写入以免丢失数据。请联系工作人员（{detail}）。", detail=text)

@@ -5,24 +5,25 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
 
+from config.i18n import _
 from kiosk.catalog import FieldType
 from kiosk.session import DELIVERY_LABELS, Application
 from screens.base import KioskScreen
 from screens.review import ReviewScreen
 
 _PLACEHOLDERS = {
-    FieldType.DATE: "年-月-日，例如 2024-03-05",
-    FieldType.PHONE: "11位手机号",
-    FieldType.ID_NUMBER: "18位身份证号码",
-    FieldType.CREDIT_CODE: "18位统一社会信用代码",
-    FieldType.NUMBER: "只填数字",
+    FieldType.DATE: _("年-月-日，例如 2024-03-05"),
+    FieldType.PHONE: _("11位手机号"),
+    FieldType.ID_NUMBER: _("18位身份证号码"),
+    FieldType.CREDIT_CODE: _("18位统一社会信用代码"),
+    FieldType.NUMBER: _("只填数字"),
 }
 
 
 class ApplyScreen(KioskScreen):
     """The item's form, the materials checklist and how the result reaches the applicant."""
 
-    TITLE = "填写申请"
+    TITLE = _("填写申请")
     STEP = "apply"
 
     @property
@@ -31,18 +32,20 @@ class ApplyScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         app = self.application
-        yield Static(f"{app.item.name}　申请人：{app.applicant.masked_name}", id="item-name")
+        yield Static(
+            self._("{item}　申请人：{name}", item=app.item.name, name=app.applicant.masked_name), id="item-name"
+        )
         with VerticalScroll(id="apply-form"):
             if app.item.form:
-                yield Static("一、填写信息（带 * 为必填）", classes="section")
+                yield Static(self._("一、填写信息（带 * 为必填）"), classes="section")
             for spec in app.item.form:
-                yield Label(f"{spec.label}{' *' if spec.required else ''}", classes="field-label")
+                yield Label(f"{self.content(spec.label)}{' *' if spec.required else ''}", classes="field-label")
                 value = app.values.get(spec.key, "")
                 if spec.type is FieldType.CHOICE:
                     yield Select(
-                        [(o, o) for o in spec.options],
+                        [(self.content(o), o) for o in spec.options],  # the answer is kept as the catalog says it
                         id=f"f-{spec.key}",
-                        prompt="请选择",
+                        prompt=self._("请选择"),
                         value=value or Select.BLANK,
                     )
                 else:
@@ -50,28 +53,33 @@ class ApplyScreen(KioskScreen):
                         value,
                         id=f"f-{spec.key}",
                         max_length=spec.max_length,
-                        placeholder=spec.hint or _PLACEHOLDERS.get(spec.type, ""),
+                        placeholder=self.content(spec.hint) if spec.hint else self._(_PLACEHOLDERS.get(spec.type, "")),
                     )
                 yield Static(id=f"e-{spec.key}", classes="error")
             if app.item.materials:
-                yield Static("二、请勾选您带来的材料（核对后交窗口或放入材料柜）", classes="section")
+                yield Static(self._("二、请勾选您带来的材料（核对后交窗口或放入材料柜）"), classes="section")
                 for material in app.item.materials:
                     yield Checkbox(
-                        f"{material.name}（{material.form}，{material.reuse.label}）",
+                        self._(
+                            "{name}（{form}，{reuse}）",
+                            name=material.name,
+                            form=material.form,
+                            reuse=material.reuse.label,
+                        ),
                         material.name in app.materials,
                         name=material.name,
                         classes="material",
                     )
-            yield Static("三、结果领取方式", classes="section")
+            yield Static(self._("三、结果领取方式"), classes="section")
             with RadioSet(id="delivery"):
                 for option in app.item.delivery:
-                    yield RadioButton(DELIVERY_LABELS[option], option == app.delivery, name=option)
-            yield Label("邮寄地址", classes="field-label mail")
+                    yield RadioButton(self._(DELIVERY_LABELS[option]), option == app.delivery, name=option)
+            yield Label(self._("邮寄地址"), classes="field-label mail")
             yield Input(app.mail_address or app.applicant.address, id="mail-address", max_length=80, classes="mail")
             yield Static(id="e-delivery", classes="error")
         with Horizontal(classes="actions"):
-            yield Button("返回", id="back", classes="back")
-            yield Button("下一步：核对", id="next", classes="primary")
+            yield Button(self._("返回"), id="back", classes="back")
+            yield Button(self._("下一步：核对"), id="next", classes="primary")
 
     def on_mount(self) -> None:
         self._show_mail(self.application.delivery == "mail")
@@ -100,14 +108,15 @@ class ApplyScreen(KioskScreen):
             answers[spec.key] = "" if value is Select.BLANK or value is None else str(value)
         errors = app.set_values(answers, self.services.today())
         for spec in app.item.form:
-            self.query_one(f"#e-{spec.key}", Static).update(f"⚠ {errors[spec.key]}" if spec.key in errors else "")
+            error = errors.get(spec.key)
+            self.query_one(f"#e-{spec.key}", Static).update(f"⚠ {self._(error)}" if error else "")
         app.materials = {box.name for box in self.query(".material").results(Checkbox) if box.value}
         pressed = self.query_one("#delivery", RadioSet).pressed_button
         delivery_error = app.set_delivery(pressed.name if pressed else "", self.query_one("#mail-address", Input).value)
-        self.query_one("#e-delivery", Static).update(f"⚠ {delivery_error}" if delivery_error else "")
+        self.query_one("#e-delivery", Static).update(f"⚠ {self._(delivery_error)}" if delivery_error else "")
         if errors or delivery_error:
             first = next(iter(errors), None)
             self.query_one(f"#f-{first}" if first else "#mail-address").focus()
-            self.notify("还有信息需要补充或更正，请看红色提示", severity="warning")
+            self.notify(self._("还有信息需要补充或更正，请看红色提示"), severity="warning")
             return
         self.app.push_screen(ReviewScreen())

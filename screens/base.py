@@ -1,4 +1,4 @@
-"""What every kiosk screen shares: the status bar, the visit, the services and a way home."""
+"""What every kiosk screen shares: the status bar, the visit, the services, its language and a way home."""
 
 from __future__ import annotations
 
@@ -15,7 +15,18 @@ from screens.widgets.status_bar import StatusBar
 from screens.widgets.step_indicator import StepIndicator
 
 
-class KioskScreen(Screen):
+class Translated:
+    """Says its text in the visit's language: ``self._("…")`` for interface text (extracted by Babel like any
+    ``_("…")``) and ``self.content(…)`` for the service catalog's own text."""
+
+    def _(self, text: str | BaseException, /, **values) -> str:
+        return self.app.translator(text, **values)
+
+    def content(self, text: str) -> str:
+        return self.app.translator.content(text)
+
+
+class KioskScreen(Translated, Screen):
     """A full screen of the kiosk. Subclasses set ``TITLE`` and compose their body in ``compose_body``;
     ``STEP`` names the screen for elderly mode's spoken prompt and its "第 2 步，共 4 步"."""
 
@@ -31,7 +42,7 @@ class KioskScreen(Screen):
         return self.app.visit
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(self.services.settings.station.name, self.TITLE)
+        yield StatusBar(self.content(self.services.settings.station.name), self._(self.TITLE), self.app.translator)
         yield Static(id="staff-banner", markup=False)
         yield StepIndicator(id="step")
         yield from self.compose_body()
@@ -49,12 +60,17 @@ class KioskScreen(Screen):
     def guide_elderly(self) -> None:
         """Elderly mode: say what to do here, and show which step of the application this is."""
         if prompt := PROMPTS.get(self.STEP):
-            self.app.speaker.say(prompt)
+            self.app.say(prompt)
         indicator = self.query_one(StepIndicator)
         step = step_of(self.STEP)
         indicator.display = step is not None  # the welcome, queue and progress screens are not steps
         if step is not None:
-            indicator.set_step(*step)
+            current, total, name = step
+            indicator.set_step(
+                current,
+                total,
+                self._("第 {current} 步，共 {total} 步 · {name}", current=current, total=total, name=name),
+            )
 
     def show_staff(self) -> None:
         """The banner that says who is filing on the applicant's behalf, on every screen while staff is in."""
@@ -62,7 +78,7 @@ class KioskScreen(Screen):
         agent = self.app.staff
         banner.display = agent is not None
         if agent is not None:
-            banner.update(f"代办模式 · 工作人员 {agent.label} 正在为申请人代办")
+            banner.update(self._("代办模式 · 工作人员 {agent} 正在为申请人代办", agent=agent.label))
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         self.query_one(StatusBar).status = message.status

@@ -6,18 +6,19 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from config.i18n import _
 from kiosk.catalog import ServiceItem
 from kiosk.elderly import elderly_items
 from screens.base import KioskScreen
 from screens.guide import GuideScreen
 
-ALL = "全部事项"
+ALL = "*"  # the option of every department
 
 
 class CatalogScreen(KioskScreen):
     """Departments on the left, items on the right, a search box above: Chinese, pinyin initials or code."""
 
-    TITLE = "选择事项"
+    TITLE = _("选择事项")
     STEP = "catalog"
 
     def __init__(self, for_applicant: bool) -> None:
@@ -27,22 +28,26 @@ class CatalogScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         with Vertical(id="catalog"):
             with Horizontal(id="search-row"):
-                yield Input(id="search", placeholder="搜索：输入事项名称、拼音首字母（如 lnryd）或事项编码")
-                yield Button("返回", id="back", classes="back")
+                yield Input(id="search", placeholder=self._("搜索：输入事项名称、拼音首字母（如 lnryd）或事项编码"))
+                yield Button(self._("返回"), id="back", classes="back")
             with Horizontal(id="catalog-body"):
                 yield OptionList(
-                    *[Option(d, id=d) for d in [ALL, *self.services.catalog.departments]], id="departments"
+                    Option(self._("全部事项"), id=ALL),
+                    *[Option(self.content(d), id=d) for d in self.services.catalog.departments],
+                    id="departments",
                 )
                 yield OptionList(id="items")
             yield Static(id="catalog-count")
 
     def on_mount(self) -> None:
         if self.for_applicant and self.visit.applicant is not None:
-            self.query_one("#catalog-count", Static).update(f"申请人：{self.visit.applicant.masked_name}")
+            self.query_one("#catalog-count", Static).update(
+                self._("申请人：{name}", name=self.visit.applicant.masked_name)
+            )
         if self.visit.elderly:  # fewer choices: what older residents come for, the rest by search
-            self._show(self._allowed(elderly_items(self.services.catalog)), "长辈常办事项（其他事项请搜索）")
+            self._show(self._allowed(elderly_items(self.services.catalog)), self._("长辈常办事项（其他事项请搜索）"))
         else:
-            self._show(self._allowed(self.services.catalog), ALL)
+            self._show(self._allowed(self.services.catalog), self._("全部事项"))
         self.query_one("#search", Input).focus()
 
     def _allowed(self, items) -> list[ServiceItem]:
@@ -54,22 +59,29 @@ class CatalogScreen(KioskScreen):
         listing.clear_options()
         listing.add_options(
             Option(
-                f"{item.name}\n  {item.department} · {item.kind.value} · {item.time_limit_label}",
+                self._(
+                    "{name}\n  {department} · {kind} · {limit}",
+                    name=item.name,
+                    department=item.department,
+                    kind=item.kind.value,
+                    limit=item.time_limit_label,
+                ),
                 id=item.code,
             )
             for item in items
         )
-        listing.border_title = f"{heading}（{len(items)}项）"
+        listing.border_title = self._("{heading}（{n}项）", heading=heading, n=len(items))
         if not items:
-            listing.add_option(Option("没有找到相关事项。换个说法试试，或到咨询台询问。", disabled=True))
+            listing.add_option(Option(self._("没有找到相关事项。换个说法试试，或到咨询台询问。"), disabled=True))
 
     @on(Input.Changed, "#search")
     def search(self, event: Input.Changed) -> None:
         query = event.value.strip()
         if query:
-            self._show(self._allowed(self.services.catalog.search(query)), f"“{query}”的搜索结果")
+            found = self.services.catalog.search(query, names=self.content)
+            self._show(self._allowed(found), self._("“{query}”的搜索结果", query=query))
         else:
-            self._show(self._allowed(self.services.catalog), ALL)
+            self._show(self._allowed(self.services.catalog), self._("全部事项"))
 
     @on(Input.Submitted, "#search")
     def to_results(self) -> None:
@@ -83,8 +95,10 @@ class CatalogScreen(KioskScreen):
         department = event.option.id
         with self.prevent(Input.Changed):
             self.query_one("#search", Input).value = ""
-        items = self.services.catalog if department == ALL else self.services.catalog.in_department(department)
-        self._show(self._allowed(items), department)
+        if department == ALL:
+            self._show(self._allowed(self.services.catalog), self._("全部事项"))
+        else:
+            self._show(self._allowed(self.services.catalog.in_department(department)), self.content(department))
 
     @on(OptionList.OptionSelected, "#items")
     def pick_item(self, event: OptionList.OptionSelected) -> None:

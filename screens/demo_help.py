@@ -6,8 +6,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from screens.base import Translated
 
-class DemoHelp(ModalScreen[None]):
+
+class DemoHelp(Translated, ModalScreen[None]):
     """The demo keys, shown over any screen with F1."""
 
     def __init__(self, keys: list[tuple[str, str]], data_note: str) -> None:
@@ -18,10 +20,10 @@ class DemoHelp(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         rows = "\n".join(f"{key:<8}{what}" for key, what in self.keys)
         with Vertical(id="help-box"):
-            yield Static("演示模式按键", id="help-title")
+            yield Static(self._("演示模式按键"), id="help-title")
             yield Static(rows, id="help-keys", markup=False)
             yield Static(self.data_note, id="help-data", markup=False)
-            yield Button("关闭", id="close", classes="primary")
+            yield Button(self._("关闭"), id="close", classes="primary")
 
     @on(Button.Pressed, "#close")
     def close(self) -> None:

@@ -5,6 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from config.i18n import _
 from kiosk.session import upload_state
 from screens.base import KioskScreen
 from screens.evaluate import EvaluateScreen
@@ -15,25 +16,25 @@ from screens.widgets.qr_code import QrCode
 class DoneScreen(KioskScreen):
     """The submission is saved: its serial number and QR stay on screen whatever the printer does."""
 
-    TITLE = "提交成功"
+    TITLE = _("提交成功")
     STEP = "done"
 
     def compose_body(self) -> ComposeResult:
         saved = self.visit.saved
         with Horizontal(id="done"):
             with Vertical(id="done-text"):
-                yield Static("✔ 申请已保存", id="done-title")
-                yield Static("流水号", classes="label")
+                yield Static(self._("✔ 申请已保存"), id="done-title")
+                yield Static(self._("流水号"), classes="label")
                 yield Static(saved.serial, id="serial")
                 if decision := saved.masked["decision"]:
-                    yield Static(f"即时办结：{decision}", id="decision")
-                yield Static("请凭流水号查询进度、领取结果。", classes="hint")
-                yield Static("正在打印回执…", id="print-state")
-                yield Static(upload_state(saved), id="upload-state")
+                    yield Static(self._("即时办结：{decision}", decision=decision), id="decision")
+                yield Static(self._("请凭流水号查询进度、领取结果。"), classes="hint")
+                yield Static(self._("正在打印回执…"), id="print-state")
+                yield Static(self._(upload_state(saved)), id="upload-state")
             yield QrCode(id="qr")
         with Horizontal(classes="actions"):
-            yield Button("返回首页", id="home", classes="back")
-            yield Button("评价本次服务", id="rate", classes="primary")
+            yield Button(self._("返回首页"), id="home", classes="back")
+            yield Button(self._("评价本次服务"), id="rate", classes="primary")
 
     def on_mount(self) -> None:
         self.query_one(QrCode).data = self.visit.saved.serial
@@ -42,7 +43,7 @@ class DoneScreen(KioskScreen):
     @work(thread=True, exclusive=True, group="print", exit_on_error=False)
     def print_receipt(self) -> None:
         outcome = self.services.print_receipt(self.visit.saved)
-        text = "回执已打印，请取走。" if outcome.printed else f"⚠ {outcome.message}"
+        text = self._("回执已打印，请取走。") if outcome.printed else f"⚠ {self._(outcome.message)}"
         self.app.call_from_thread(self.query_one("#print-state", Static).update, text)
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
@@ -54,7 +55,7 @@ class DoneScreen(KioskScreen):
         """The hall's receipt arrives on the sync thread: show it as soon as the store has it."""
         saved = self.services.find(self.visit.saved.serial)
         if saved is not None:
-            self.app.call_from_thread(self.query_one("#upload-state", Static).update, upload_state(saved))
+            self.app.call_from_thread(self.query_one("#upload-state", Static).update, self._(upload_state(saved)))
 
     @on(Button.Pressed, "#rate")
     def rate(self) -> None:

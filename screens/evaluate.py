@@ -5,6 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from config.i18n import _
 from kiosk.evaluation import LEVELS
 from kiosk.services import AlreadyRated, CacheError, StoredSubmission
 from screens.base import KioskScreen
@@ -13,7 +14,7 @@ from screens.base import KioskScreen
 class EvaluateScreen(KioskScreen):
     """好差评: five levels, all alike in size, colour and order, none preselected; skipping is fine."""
 
-    TITLE = "服务评价"
+    TITLE = _("服务评价")
     STEP = "evaluate"
     AUTO_FOCUS = None  # a focused level would stand out from the others
 
@@ -23,13 +24,14 @@ class EvaluateScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="evaluate"):
-            yield Static(f"请为本次办理的服务评价（{self.saved.item_name}）", id="evaluate-title")
+            yield Static(self._("请为本次办理的服务评价（{item}）", item=self.saved.item_name), id="evaluate-title")
             with Horizontal(id="levels"):
                 for level in LEVELS:
-                    yield Button(f"{level.label}\n{'★' * level.stars}", id=f"level-{level.stars}", classes="level")
+                    label = self._(level.label)
+                    yield Button(f"{label}\n{'★' * level.stars}", id=f"level-{level.stars}", classes="level")
             yield Static(id="evaluate-state")
         with Horizontal(classes="actions"):
-            yield Button("不评价，返回首页", id="skip", classes="back")
+            yield Button(self._("不评价，返回首页"), id="skip", classes="back")
 
     @on(Button.Pressed, ".level")
     def rate(self, event: Button.Pressed) -> None:
@@ -42,15 +44,15 @@ class EvaluateScreen(KioskScreen):
         try:
             self.services.rate(self.saved, stars)
         except AlreadyRated as exc:
-            self.app.call_from_thread(self._finish, str(exc))
+            self.app.call_from_thread(self._finish, self._(exc))
         except CacheError as exc:
-            self.app.call_from_thread(self._finish, f"评价未能保存：{exc}")
+            self.app.call_from_thread(self._finish, self._("评价未能保存：{problem}", problem=exc))
         else:
-            self.app.call_from_thread(self._finish, "感谢您的评价！")
+            self.app.call_from_thread(self._finish, self._("感谢您的评价！"))
 
     def _finish(self, text: str) -> None:
         self.query_one("#evaluate-state", Static).update(text)
-        self.query_one("#skip", Button).label = "返回首页"
+        self.query_one("#skip", Button).label = self._("返回首页")
         self.set_timer(3, self.go_home)
 
     @on(Button.Pressed, "#skip")

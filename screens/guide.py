@@ -5,6 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Static
 
+from config.i18n import Translator, _
 from kiosk.catalog import ServiceItem
 from kiosk.layouts import guide_sections
 from kiosk.services import PrintOutcome
@@ -14,17 +15,17 @@ from screens.base import KioskScreen
 from screens.identify import IdentifyScreen
 
 
-def guide_text(item: ServiceItem, members: list[ServiceItem]) -> str:
+def guide_text(item: ServiceItem, members: list[ServiceItem], tr: Translator) -> str:
     lines: list[str] = []
-    for heading, body in guide_sections(item, members):
-        lines += ([f"【{heading}】"] if heading else []) + body + [""]
+    for heading, body in guide_sections(item, members, tr):
+        lines += ([tr(_("【{heading}】", heading=heading))] if heading else []) + body + [""]
     return "\n".join(lines).rstrip()
 
 
 class GuideScreen(KioskScreen):
     """The complete guide of one item, with the way to apply for it."""
 
-    TITLE = "办事指南"
+    TITLE = _("办事指南")
     STEP = "guide"
 
     def __init__(self, item: ServiceItem) -> None:
@@ -32,13 +33,14 @@ class GuideScreen(KioskScreen):
         self.item = item
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.item.name, id="item-name")
+        yield Static(self.content(self.item.name), id="item-name")
         with VerticalScroll(id="guide"):
-            yield Static(guide_text(self.item, self.services.catalog.members_of(self.item)), markup=False)
+            members = self.services.catalog.members_of(self.item)
+            yield Static(guide_text(self.item, members, self.app.translator), markup=False)
         with Horizontal(classes="actions"):
-            yield Button("返回", id="back", classes="back")
-            yield Button("打印告知单", id="notice")
-            yield Button("我要办理", id="start", classes="primary")
+            yield Button(self._("返回"), id="back", classes="back")
+            yield Button(self._("打印告知单"), id="notice")
+            yield Button(self._("我要办理"), id="start", classes="primary")
 
     @on(Button.Pressed, "#back")
     def back(self) -> None:
@@ -57,9 +59,9 @@ class GuideScreen(KioskScreen):
     def _printed(self, outcome: PrintOutcome) -> None:
         self.query_one("#notice", Button).disabled = False
         if outcome.printed:
-            self.notify("一次性告知单已打印，请取走", timeout=6)
+            self.notify(self._("一次性告知单已打印，请取走"), timeout=6)
         else:
-            self.notify(outcome.message, title="未能打印", severity="warning", timeout=12)
+            self.notify(self._(outcome.message), title=self._("未能打印"), severity="warning", timeout=12)
 
     @on(Button.Pressed, "#start")
     def start(self) -> None:
@@ -76,7 +78,7 @@ class GuideScreen(KioskScreen):
     def _apply(self, applicant: Applicant) -> None:
         application = Application(self.item, applicant)
         if reason := application.blocked_reason(self.services.today()):
-            self.notify(reason, title="暂不能办理", severity="warning", timeout=12)
+            self.notify(self._(reason), title=self._("暂不能办理"), severity="warning", timeout=12)
             return
         self.visit.application = application
         self.app.push_screen(ApplyScreen())

@@ -5,6 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, ContentSwitcher, Input, Label, Static
 
+from config.i18n import _
 from kiosk.identity import IdentityError
 from kiosk.session import Applicant
 from screens.base import KioskScreen
@@ -17,40 +18,40 @@ class IdentifyScreen(KioskScreen):
     Dismisses with the :class:`Applicant`, or None when the resident goes back.
     """
 
-    TITLE = "身份识别"
+    TITLE = _("身份识别")
     STEP = "identify"
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="identify"):
             with Vertical(id="id-modes", classes="side"):
-                yield Button("刷身份证", id="mode-card", classes="mode")
-                yield Button("输入身份证号", id="mode-person", classes="mode")
-                yield Button("单位办事", id="mode-organisation", classes="mode")
-                yield Button("返回", id="back", classes="back")
+                yield Button(self._("刷身份证"), id="mode-card", classes="mode")
+                yield Button(self._("输入身份证号"), id="mode-person", classes="mode")
+                yield Button(self._("单位办事"), id="mode-organisation", classes="mode")
+                yield Button(self._("返回"), id="back", classes="back")
             with ContentSwitcher(initial="card", id="id-panes"):
                 with Vertical(id="card", classes="pane"):
-                    yield Static("请将身份证平放在下方读卡区", classes="prompt")
-                    yield Static("▭  读卡区  ▭", id="card-slot")
-                    yield Static(self.app.reader_state.text, id="reader-state")
+                    yield Static(self._("请将身份证平放在下方读卡区"), classes="prompt")
+                    yield Static(self._("▭  读卡区  ▭"), id="card-slot")
+                    yield Static(self._(self.app.reader_state.text), id="reader-state")
                 with Vertical(id="person", classes="pane"):
-                    yield Label("姓名")
-                    yield Input(id="person-name", max_length=30, placeholder="与身份证一致")
-                    yield Label("身份证号码（18位）")
+                    yield Label(self._("姓名"))
+                    yield Input(id="person-name", max_length=30, placeholder=self._("与身份证一致"))
+                    yield Label(self._("身份证号码（18位）"))
                     yield Input(
                         id="person-number",
                         max_length=18,
                         restrict=r"[0-9xX]*",
-                        placeholder="最后一位可能是 X",
+                        placeholder=self._("最后一位可能是 X"),
                     )
                     yield Static(id="person-error", classes="error")
-                    yield Button("确定", id="person-ok", classes="primary")
+                    yield Button(self._("确定"), id="person-ok", classes="primary")
                 with Vertical(id="organisation", classes="pane"):
-                    yield Label("单位名称")
-                    yield Input(id="org-name", max_length=60, placeholder="与营业执照一致")
-                    yield Label("统一社会信用代码（18位）")
+                    yield Label(self._("单位名称"))
+                    yield Input(id="org-name", max_length=60, placeholder=self._("与营业执照一致"))
+                    yield Label(self._("统一社会信用代码（18位）"))
                     yield Input(id="org-code", max_length=18, restrict=r"[0-9A-Za-z]*")
                     yield Static(id="org-error", classes="error")
-                    yield Button("确定", id="org-ok", classes="primary")
+                    yield Button(self._("确定"), id="org-ok", classes="primary")
 
     @on(Button.Pressed, ".mode")
     def switch_mode(self, event: Button.Pressed) -> None:
@@ -65,14 +66,14 @@ class IdentifyScreen(KioskScreen):
 
     def on_card_read(self, message: CardRead) -> None:
         message.stop()
-        self.notify(f"已读取：{message.applicant.masked_name}", timeout=3)
+        self.notify(self._("已读取：{name}", name=message.applicant.masked_name), timeout=3)
         self.dismiss(message.applicant)
 
     def on_card_unreadable(self, message: CardUnreadable) -> None:
-        self.query_one("#reader-state", Static).update(f"⚠ {message.text}")
+        self.query_one("#reader-state", Static).update(f"⚠ {self._(message.text)}")
 
     def on_reader_status(self, message: ReaderStatus) -> None:
-        self.query_one("#reader-state", Static).update(message.text)
+        self.query_one("#reader-state", Static).update(self._(message.text))
         if not message.ok:
             self.query_one(ContentSwitcher).current = "person"
             self.query_one("#person-name", Input).focus()
@@ -90,7 +91,7 @@ class IdentifyScreen(KioskScreen):
         try:
             applicant = Applicant.typed_person(name, number, self.services.today())
         except IdentityError as exc:
-            self.query_one("#person-error", Static).update(f"⚠ {exc}")
+            self.query_one("#person-error", Static).update(f"⚠ {self._(exc)}")
             return
         self.dismiss(applicant)
 
@@ -102,11 +103,11 @@ class IdentifyScreen(KioskScreen):
         try:
             applicant = Applicant.typed_organisation(name, code)
         except IdentityError as exc:
-            self.query_one("#org-error", Static).update(f"⚠ {exc}")
+            self.query_one("#org-error", Static).update(f"⚠ {self._(exc)}")
             return
         if not applicant.number_verified:
             self.notify(
-                "该代码校验位未通过，可能是早期试点代码。已记录，工作人员受理时会核实。",
+                self._("该代码校验位未通过，可能是早期试点代码。已记录，工作人员受理时会核实。"),
                 severity="warning",
                 timeout=10,
             )

@@ -12,10 +12,13 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from config.i18n import _
+from screens.base import Translated
+
 MAX_DIGITS = 12
 
 
-class PinPrompt(ModalScreen[bool]):
+class PinPrompt(Translated, ModalScreen[bool]):
     """Asks for a PIN and runs ``check(pin)`` off the UI thread (a scrypt check takes a moment): None means
     right and dismisses True; a message is shown under the field. Cancel (or Escape) dismisses False."""
 
@@ -29,17 +32,17 @@ class PinPrompt(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pin-box"):
-            yield Static(self.title_text, id="pin-title", markup=False)
+            yield Static(self._(self.title_text), id="pin-title", markup=False)
             yield Input(password=True, restrict=r"[0-9]*", max_length=MAX_DIGITS, id="pin-input")
             yield Static(id="pin-error", classes="error", markup=False)
             with Grid(id="pin-keys"):
                 for key in "123456789":
                     yield self._key(key, f"key-{key}")
-                yield self._key("删除", "key-delete")
+                yield self._key(self._("删除"), "key-delete")
                 yield self._key("0", "key-0")
-                yield self._key("确定", "key-ok", "primary")
+                yield self._key(self._("确定"), "key-ok", "primary")
             with Horizontal(id="pin-actions"):
-                yield Button("取消", id="pin-cancel", classes="back")
+                yield Button(self._("取消"), id="pin-cancel", classes="back")
 
     @staticmethod
     def _key(label: str, id: str, classes: str = "") -> Button:
@@ -68,7 +71,7 @@ class PinPrompt(ModalScreen[bool]):
         if self.checking or not pin:
             return
         self.checking = True
-        self.query_one("#pin-error", Static).update("正在核对…")
+        self.query_one("#pin-error", Static).update(self._("正在核对…"))
         self._check(pin)
 
     @work(thread=True, exclusive=True, group="pin-check", exit_on_error=False)
@@ -76,7 +79,7 @@ class PinPrompt(ModalScreen[bool]):
         try:
             problem = self.check(pin)
         except Exception as exc:  # a check that fails must not leave the prompt stuck at "正在核对"
-            problem = f"无法核对密码：{exc}"
+            problem = _("无法核对密码：{problem}", problem=exc)
         self.app.call_from_thread(self._checked, problem)
 
     def _checked(self, problem: str | None) -> None:
@@ -86,7 +89,7 @@ class PinPrompt(ModalScreen[bool]):
         if problem is None:
             self.dismiss(True)
             return
-        self.query_one("#pin-error", Static).update(problem)
+        self.query_one("#pin-error", Static).update(self._(problem))
         field = self.query_one("#pin-input", Input)
         field.value = ""
         field.focus()

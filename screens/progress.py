@@ -5,6 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
+from config.i18n import _
 from kiosk.serial import SerialNumberError
 from kiosk.services import CacheError, StoredSubmission
 from kiosk.session import stage_text, upload_state
@@ -16,7 +17,7 @@ from screens.messages import ScanReceived
 class ProgressScreen(KioskScreen):
     """Look up a submission by its serial number, typed or scanned; from there, rate it."""
 
-    TITLE = "查询进度"
+    TITLE = _("查询进度")
     STEP = "progress"
 
     def __init__(self, serial: str = "", to_evaluate: bool = False) -> None:
@@ -27,16 +28,19 @@ class ProgressScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="progress"):
-            yield Label(
-                "请输入回执上的流水号，或将回执二维码对准扫码口" + ("，然后为这笔业务评价" if self.to_evaluate else "")
-            )
+            if self.to_evaluate:
+                yield Label(self._("请输入回执上的流水号，或将回执二维码对准扫码口，然后为这笔业务评价"))
+            else:
+                yield Label(self._("请输入回执上的流水号，或将回执二维码对准扫码口"))
             with Horizontal(id="serial-row"):
-                yield Input(self.initial, id="serial-input", max_length=24, placeholder="例如 DEMO01-261122-0001-D")
-                yield Button("查询", id="lookup", classes="primary")
+                yield Input(
+                    self.initial, id="serial-input", max_length=24, placeholder=self._("例如 DEMO01-261122-0001-D")
+                )
+                yield Button(self._("查询"), id="lookup", classes="primary")
             yield Static(id="progress-result")
         with Horizontal(classes="actions"):
-            yield Button("返回", id="back", classes="back")
-            yield Button("评价这笔业务", id="rate", classes="primary", disabled=True)
+            yield Button(self._("返回"), id="back", classes="back")
+            yield Button(self._("评价这笔业务"), id="rate", classes="primary", disabled=True)
 
     def on_mount(self) -> None:
         self.query_one("#serial-input", Input).focus()
@@ -46,7 +50,7 @@ class ProgressScreen(KioskScreen):
     def on_scan_received(self, message: ScanReceived) -> None:
         if "\ufffd" in message.code or not message.code.isprintable():
             self.query_one("#progress-result", Static).update(
-                "⚠ 扫到的码无法识别。请把回执二维码放平再扫，或手动输入流水号。"
+                self._("⚠ 扫到的码无法识别。请把回执二维码放平再扫，或手动输入流水号。")
             )
             return
         self.query_one("#serial-input", Input).value = message.code
@@ -66,7 +70,7 @@ class ProgressScreen(KioskScreen):
             if found is not None:
                 rated = self.services.store.evaluation_of(found.id)
         except (SerialNumberError, CacheError) as exc:
-            self.app.call_from_thread(self._show, None, f"⚠ {exc}", None)
+            self.app.call_from_thread(self._show, None, f"⚠ {self._(exc)}", None)
             return
         self.app.call_from_thread(self._show, found, "", rated)
 
@@ -78,23 +82,25 @@ class ProgressScreen(KioskScreen):
             return
         if found is None:
             result.update(
-                "本机没有这个流水号的记录。在其他窗口或网上办理的业务，请到窗口或拨打 "
-                f"{self.services.settings.station.hotline} 查询。"
+                self._(
+                    "本机没有这个流水号的记录。在其他窗口或网上办理的业务，请到窗口或拨打 {hotline} 查询。",
+                    hotline=self.services.settings.station.hotline,
+                )
             )
             return
         m = found.masked
         lines = [
-            f"流水号：{found.serial}",
-            f"事项：{found.item_name}",
-            f"申请人：{m['applicant']}",
-            f"提交时间：{found.created_at:%Y-%m-%d %H:%M}",
-            f"当前状态：{upload_state(found)}",
+            self._("流水号：{serial}", serial=found.serial),
+            self._("事项：{item}", item=found.item_name),
+            self._("申请人：{name}", name=m["applicant"]),
+            self._("提交时间：{time}", time=found.created_at.strftime("%Y-%m-%d %H:%M")),
+            self._("当前状态：{state}", state=upload_state(found)),
         ]
         if found.stage:
-            lines.append(f"办理进度：{stage_text(found.stage)}")
+            lines.append(self._("办理进度：{stage}", stage=stage_text(found.stage)))
         if m.get("decision"):
-            lines.append(f"办理结果：{m['decision']}")
-        lines.append("评价：已评价" if rated else "评价：尚未评价")
+            lines.append(self._("办理结果：{decision}", decision=m["decision"]))
+        lines.append(self._("评价：已评价") if rated else self._("评价：尚未评价"))
         result.update("\n".join(lines))
         self.query_one("#rate", Button).disabled = rated is not None
 

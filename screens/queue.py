@@ -5,6 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from config.i18n import _
 from kiosk.queue import CATEGORIES, QueueCategory
 from kiosk.services import CacheError
 from screens.base import KioskScreen
@@ -13,23 +14,25 @@ from screens.base import KioskScreen
 class QueueScreen(KioskScreen):
     """Take a ticket for a window category."""
 
-    TITLE = "取号"
+    TITLE = _("取号")
     STEP = "queue"
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="queue"):
             age = self.services.settings.queue.priority_age
-            yield Static(f"请选择要办理的业务类别（年满{age}周岁请先刷身份证，走优先窗口）", classes="prompt")
+            yield Static(
+                self._("请选择要办理的业务类别（年满{age}周岁请先刷身份证，走优先窗口）", age=age), classes="prompt"
+            )
             with Grid(id="categories"):
                 for category in CATEGORIES:
                     yield Button(
-                        f"{category.letter}  {category.name}\n{category.covers}",
+                        f"{category.letter}  {self._(category.name)}\n{self._(category.covers)}",
                         id=f"cat-{category.letter}",
                         classes="tile",
                     )
             yield Static(id="ticket")
         with Horizontal(classes="actions"):
-            yield Button("返回", id="back", classes="back")
+            yield Button(self._("返回"), id="back", classes="back")
 
     @on(Button.Pressed, "#categories Button")
     def choose(self, event: Button.Pressed) -> None:
@@ -45,18 +48,21 @@ class QueueScreen(KioskScreen):
         try:
             ticket, ahead, outcome = self.services.take_ticket(category, priority)
         except CacheError as exc:
-            self.app.call_from_thread(self._show, f"⚠ 未能取号：{exc}")
+            self.app.call_from_thread(self._show, self._("⚠ 未能取号：{problem}", problem=exc))
             return
-        lane = "，优先窗口" if priority else ""
-        note = "请取走号票。" if outcome.printed else f"⚠ {outcome.message}"
-        text = f"您的号码：{ticket.code}（{category.name}{lane}）\n前面还有 {ahead} 人\n{note}"
+        if priority:
+            number = self._("您的号码：{code}（{category}，优先窗口）", code=ticket.code, category=category.name)
+        else:
+            number = self._("您的号码：{code}（{category}）", code=ticket.code, category=category.name)
+        note = self._("请取走号票。") if outcome.printed else f"⚠ {self._(outcome.message)}"
+        text = "\n".join([number, self._("前面还有 {ahead} 人", ahead=ahead), note])
         self.app.call_from_thread(self._show, text)
 
     def _show(self, text: str) -> None:
         ticket = self.query_one("#ticket", Static)
         ticket.update(text)
         ticket.add_class("issued")
-        self.query_one("#back", Button).label = "完成，返回首页"
+        self.query_one("#back", Button).label = self._("完成，返回首页")
 
     @on(Button.Pressed, "#back")
     def back(self) -> None:

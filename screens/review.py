@@ -5,6 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Static
 
+from config.i18n import _
 from kiosk.services import CacheError
 from kiosk.session import DELIVERY_LABELS
 from kiosk.staff import CONSENT_TEXT
@@ -15,30 +16,34 @@ from screens.done import DoneScreen
 class ReviewScreen(KioskScreen):
     """Everything the resident is about to submit, one last time, then the commit."""
 
-    TITLE = "核对提交"
+    TITLE = _("核对提交")
     STEP = "review"
 
     def compose_body(self) -> ComposeResult:
         app = self.visit.application
+        materials = self.app.translator.join(self.content(m) for m in sorted(app.materials))
         lines = [
-            f"事项：{app.item.name}（{app.item.code}）",
-            f"申请人：{app.applicant.masked_name}　{app.applicant.masked_number}",
-            *(f"{label}：{value}" for label, value in app.answers_for_display()),
-            "已带材料：" + ("、".join(sorted(app.materials)) or "无"),
-            f"取件方式：{DELIVERY_LABELS[app.delivery]}",
-            f"办理时限：{app.item.time_limit_label}",
+            self._("事项：{item}（{code}）", item=app.item.name, code=app.item.code),
+            self._("申请人：{name}　{number}", name=app.applicant.masked_name, number=app.applicant.masked_number),
+            *(self._("{label}：{value}", label=label, value=value) for label, value in app.answers_for_display()),
+            self._("已带材料：{materials}", materials=materials or _("无")),
+            self._("取件方式：{delivery}", delivery=DELIVERY_LABELS[app.delivery]),
+            self._("办理时限：{limit}", limit=app.item.time_limit_label),
         ]
         with VerticalScroll(id="review"):
             yield Static("\n".join(lines), markup=False)
             if decision := app.decision(self.services.today()):
-                yield Static(f"秒批结果：{decision[1]}", id="decision")
+                yield Static(self._("秒批结果：{decision}", decision=decision[1]), id="decision")
         if agent := self.app.staff:
-            yield Static(f"代办人：{agent.label}。请当面向申请人读出以上内容，经本人同意后勾选：", id="agent-note")
-            yield Checkbox(CONSENT_TEXT, id="consent")
+            yield Static(
+                self._("代办人：{agent}。请当面向申请人读出以上内容，经本人同意后勾选：", agent=agent.label),
+                id="agent-note",
+            )
+            yield Checkbox(self._(CONSENT_TEXT), id="consent")
         yield Static(id="review-error", classes="error")
         with Horizontal(classes="actions"):
-            yield Button("返回修改", id="back", classes="back")
-            yield Button("确认提交", id="confirm", classes="primary")
+            yield Button(self._("返回修改"), id="back", classes="back")
+            yield Button(self._("确认提交"), id="confirm", classes="primary")
 
     @on(Button.Pressed, "#back")
     def back(self) -> None:
@@ -49,13 +54,15 @@ class ReviewScreen(KioskScreen):
         application = self.visit.application
         if agent := self.app.staff:
             if not self.query_one("#consent", Checkbox).value:
-                self.query_one("#review-error", Static).update(f"⚠ 代办须经申请人当面同意：请勾选「{CONSENT_TEXT}」")
+                self.query_one("#review-error", Static).update(
+                    self._("⚠ 代办须经申请人当面同意：请勾选「{consent}」", consent=CONSENT_TEXT)
+                )
                 return
             application.file_on_behalf(agent, consent_at=self.services.now())
         else:
             application.agent = application.consent_at = None  # staff signed out meanwhile: the resident files
         self.query_one("#confirm", Button).disabled = True
-        self.query_one("#review-error", Static).update("正在保存，请稍候…")
+        self.query_one("#review-error", Static).update(self._("正在保存，请稍候…"))
         self.save()
 
     @work(thread=True, exclusive=True, group="save", exit_on_error=False)
@@ -63,7 +70,7 @@ class ReviewScreen(KioskScreen):
         try:
             saved = self.services.submit(self.visit.application)
         except CacheError as exc:
-            self.app.call_from_thread(self._failed, str(exc))
+            self.app.call_from_thread(self._failed, self._(exc))
             return
         self.app.call_from_thread(self._saved, saved)
 

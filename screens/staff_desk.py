@@ -5,6 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
+from config.i18n import _
 from kiosk.services import CacheError
 from kiosk.session import Applicant, upload_state
 from screens.base import KioskScreen
@@ -15,21 +16,23 @@ from screens.identify import IdentifyScreen
 class StaffDesk(KioskScreen):
     """The agency staff's desk: file for the next applicant, see today's filings here (masked), reprint."""
 
-    TITLE = "代办工作台"
+    TITLE = _("代办工作台")
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="staff-desk"):
             with Horizontal(classes="actions"):
-                yield Button("为下一位申请人办理", id="next-applicant", classes="primary")
-                yield Button("补打所选回执", id="reprint")
-                yield Button("退出代办", id="sign-out", classes="back")
-            yield Static("今天在本机提交的申请（已隐去个人信息）", classes="label")
+                yield Button(self._("为下一位申请人办理"), id="next-applicant", classes="primary")
+                yield Button(self._("补打所选回执"), id="reprint")
+                yield Button(self._("退出代办"), id="sign-out", classes="back")
+            yield Static(self._("今天在本机提交的申请（已隐去个人信息）"), classes="label")
             yield DataTable(id="filed", cursor_type="row", zebra_stripes=True)
             yield Static(id="desk-message", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one("#filed", DataTable)
-        table.add_columns("时间", "流水号", "事项", "申请人", "代办人", "上传")
+        table.add_columns(
+            self._("时间"), self._("流水号"), self._("事项"), self._("申请人"), self._("代办人"), self._("上传")
+        )
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -41,7 +44,7 @@ class StaffDesk(KioskScreen):
         try:
             filed = self.services.filed_today()
         except CacheError as exc:
-            self.app.call_from_thread(self._message, f"⚠ {exc}")
+            self.app.call_from_thread(self._message, f"⚠ {self._(exc)}")
             return
         self.app.call_from_thread(self._show, filed)
 
@@ -53,14 +56,14 @@ class StaffDesk(KioskScreen):
             table.add_row(
                 f"{saved.created_at:%H:%M}",
                 saved.serial,
-                saved.item_name,
+                self.content(saved.item_name),
                 saved.masked.get("applicant", ""),
-                agent["name"] if agent else "本人",
-                upload_state(saved).removeprefix("✔ "),
+                agent["name"] if agent else self._("本人"),
+                self._(upload_state(saved)).removeprefix("✔ "),
                 key=saved.serial,
             )
         if not filed:
-            self._message("今天还没有在本机提交的申请")
+            self._message(self._("今天还没有在本机提交的申请"))
 
     def _message(self, text: str) -> None:
         self.query_one("#desk-message", Static).update(text)
@@ -78,16 +81,16 @@ class StaffDesk(KioskScreen):
     def reprint(self) -> None:
         table = self.query_one("#filed", DataTable)
         if table.row_count == 0:
-            self._message("没有可补打的回执")
+            self._message(self._("没有可补打的回执"))
             return
         serial = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self._message(f"正在补打 {serial}…")
+        self._message(self._("正在补打 {serial}…", serial=serial))
         self._reprint(serial)
 
     @work(thread=True, exclusive=True, group="reprint", exit_on_error=False)
     def _reprint(self, serial: str) -> None:
         outcome = self.services.reprint_receipt(serial)
-        text = f"已补打回执 {serial}" if outcome.printed else f"⚠ {outcome.message}"
+        text = self._("已补打回执 {serial}", serial=serial) if outcome.printed else f"⚠ {self._(outcome.message)}"
         self.app.call_from_thread(self._message, text)
 
     @on(Button.Pressed, "#sign-out")

@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Log, Select, Static, Switch, TabbedContent, TabPane
 
 from config.editor import FieldInfo, InvalidSetting, backup_path, editable_fields, save_settings
+from config.i18n import _
 from config.settings import Settings, SettingsError
 from kiosk.identity import mask_id_number, mask_name
 from kiosk.services import SyncStatus
@@ -31,19 +32,19 @@ from screens.messages import CardRead, CardUnreadable, ReaderStatus, ScanReceive
 from screens.widgets.status_bar import age_text
 
 SECTION_TITLES = {
-    "station": "本机 [station]",
-    "session": "会话 [session]",
-    "queue": "排队 [queue]",
-    "devices": "设备 [devices]",
-    "sync": "上传 [sync]",
-    "accessibility": "长辈模式与无障碍 [accessibility]",
+    "station": _("本机 [station]"),
+    "session": _("会话 [session]"),
+    "queue": _("排队 [queue]"),
+    "devices": _("设备 [devices]"),
+    "sync": _("上传 [sync]"),
+    "accessibility": _("长辈模式与无障碍 [accessibility]"),
 }
 
 
 class TechnicianScreen(KioskScreen):
     """For the technician: devices and tests, the hall connection, the settings, the log."""
 
-    TITLE = "技术员模式"
+    TITLE = _("技术员模式")
 
     def __init__(self) -> None:
         super().__init__()
@@ -53,51 +54,51 @@ class TechnicianScreen(KioskScreen):
     def compose_body(self) -> ComposeResult:
         self.fields = editable_fields(self.services.settings)
         with TabbedContent(id="technician-tabs"):
-            with TabPane("设备", id="tab-devices"), VerticalScroll():
+            with TabPane(self._("设备"), id="tab-devices"), VerticalScroll():
                 yield Static(id="devices", markup=False)
                 with Horizontal(classes="tech-buttons"):
-                    yield Button("读卡测试", id="test-reader")
-                    yield Button("打印测试页", id="test-print")
-                    yield Button("纸张状态", id="test-paper")
-                    yield Button("扫码测试", id="test-scanner")
-                    yield Button("查找串口", id="find-ports")
+                    yield Button(self._("读卡测试"), id="test-reader")
+                    yield Button(self._("打印测试页"), id="test-print")
+                    yield Button(self._("纸张状态"), id="test-paper")
+                    yield Button(self._("扫码测试"), id="test-scanner")
+                    yield Button(self._("查找串口"), id="find-ports")
                 yield Static(id="device-result", classes="tech-result", markup=False)
-            with TabPane("上传", id="tab-sync"), VerticalScroll():
+            with TabPane(self._("上传"), id="tab-sync"), VerticalScroll():
                 yield Static(id="sync", markup=False)
-                yield Static("登记到政务服务大厅（登记码向大厅工作人员索取，只能用一次）", classes="section")
+                yield Static(self._("登记到政务服务大厅（登记码向大厅工作人员索取，只能用一次）"), classes="section")
                 with Horizontal(id="enrol-form"):
-                    yield Input(placeholder="大厅地址，如 http://hall.example:8700", id="hall-url")
-                    yield Input(placeholder="登记码", id="enrol-code")
-                    yield Button("登记", id="enrol", classes="primary")
+                    yield Input(placeholder=self._("大厅地址，如 http://hall.example:8700"), id="hall-url")
+                    yield Input(placeholder=self._("登记码"), id="enrol-code")
+                    yield Button(self._("登记"), id="enrol", classes="primary")
                 yield Static(id="enrol-result", classes="tech-result", markup=False)
-            with TabPane("设置", id="tab-settings"):
+            with TabPane(self._("设置"), id="tab-settings"):
                 with VerticalScroll(id="settings-form"):
                     yield from self._settings_form()
                 with Horizontal(classes="tech-buttons"):
-                    yield Button("保存", id="save-settings", classes="primary")
+                    yield Button(self._("保存"), id="save-settings", classes="primary")
                 yield Static(id="settings-result", classes="tech-result", markup=False)
-            with TabPane("日志", id="tab-log"):
+            with TabPane(self._("日志"), id="tab-log"):
                 yield Log(id="log", max_lines=1000)
                 with Horizontal(classes="tech-buttons"):
-                    yield Button("刷新日志", id="reload-log")
-                    yield Button("导出诊断包", id="export", classes="primary")
+                    yield Button(self._("刷新日志"), id="reload-log")
+                    yield Button(self._("导出诊断包"), id="export", classes="primary")
                 yield Static(id="export-result", classes="tech-result", markup=False)
         with Horizontal(classes="actions"):  # on every tab: "sync now" is what a technician reaches for first
-            yield Button("退出技术员模式", id="home", classes="back")
-            yield Button("立即同步", id="sync-now", classes="primary")
+            yield Button(self._("退出技术员模式"), id="home", classes="back")
+            yield Button(self._("立即同步"), id="sync-now", classes="primary")
 
     def _settings_form(self) -> ComposeResult:
         section = ""
         for field in self.fields:
             if field.section != section:
                 section = field.section
-                yield Static(SECTION_TITLES[section], classes="section", markup=False)
+                yield Static(self._(SECTION_TITLES[section]), classes="section", markup=False)
             with Vertical(classes="setting"):
                 with Horizontal(classes="setting-row"):
                     with Vertical(classes="setting-label"):
                         yield Static(field.name, classes="setting-name", markup=False)
                         yield Static(field.doc, classes="setting-doc", markup=False)
-                    yield _editor(field)
+                    yield _editor(field, self._("（不设置，用默认）"))
                 yield Static(id=f"error-{field.section}-{field.name}", classes="setting-error error", markup=False)
 
     def on_mount(self) -> None:
@@ -113,7 +114,7 @@ class TechnicianScreen(KioskScreen):
 
     def show_devices(self) -> None:
         rows = device_rows(self.services, self._reader_state())
-        self.query_one("#devices", Static).update("\n".join(row.line for row in rows))
+        self.query_one("#devices", Static).update("\n".join(self._(row.line) for row in rows))
 
     def _result(self, text: str) -> None:
         self.query_one("#device-result", Static).update(text)
@@ -121,57 +122,63 @@ class TechnicianScreen(KioskScreen):
     @on(Button.Pressed, "#test-reader")
     def test_reader(self) -> None:
         self.awaiting = "card"
-        self._result("读卡测试：请把一张身份证放到读卡器上…")
+        self._result(self._("读卡测试：请把一张身份证放到读卡器上…"))
 
     @on(Button.Pressed, "#test-scanner")
     def test_scanner(self) -> None:
         self.awaiting = "scan"
-        self._result("扫码测试：请扫一个条码或二维码…")
+        self._result(self._("扫码测试：请扫一个条码或二维码…"))
 
     def on_card_read(self, message: CardRead) -> None:
         if self.awaiting == "card":
             self.awaiting = None
             applicant = message.applicant
-            self._result(f"读卡成功：{mask_name(applicant.name)}  {mask_id_number(applicant.number)}")
+            self._result(
+                self._(
+                    "读卡成功：{name}  {number}",
+                    name=mask_name(applicant.name),
+                    number=mask_id_number(applicant.number),
+                )
+            )
 
     def on_card_unreadable(self, message: CardUnreadable) -> None:
         if self.awaiting == "card":
-            self._result(f"读卡失败：{message.text}")
+            self._result(self._("读卡失败：{problem}", problem=message.text))
 
     def on_scan_received(self, message: ScanReceived) -> None:
         if self.awaiting == "scan":
             self.awaiting = None
-            self._result(f"扫码成功：{message.code}")
+            self._result(self._("扫码成功：{code}", code=message.code))
 
     def on_reader_status(self, _: ReaderStatus) -> None:
         self.show_devices()
 
     @on(Button.Pressed, "#test-print")
     def test_print(self) -> None:
-        self._result("正在打印测试页…")
+        self._result(self._("正在打印测试页…"))
         self._device_job("print")
 
     @on(Button.Pressed, "#test-paper")
     def test_paper(self) -> None:
-        self._result("正在询问打印机…")
+        self._result(self._("正在询问打印机…"))
         self._device_job("paper")
 
     @on(Button.Pressed, "#find-ports")
     def find_ports(self) -> None:
-        self._result("正在查找串口…")
+        self._result(self._("正在查找串口…"))
         self._device_job("ports")
 
     @work(thread=True, exclusive=True, group="device-test", exit_on_error=False)
     def _device_job(self, job: str) -> None:
         if job == "print":
             outcome = self.services.print_test_page()
-            text = "测试页已打印，请检查纸上的内容" if outcome.printed else outcome.message
+            text = self._("测试页已打印，请检查纸上的内容") if outcome.printed else self._(outcome.message)
         elif job == "paper":
-            text = f"纸张状态：{printer_paper_status(self.services)}"
+            text = self._("纸张状态：{status}", status=printer_paper_status(self.services))
         else:
             ports = serial_ports()
             lines = [f"{p['device']:<16} {p['vid_pid'] or '-':<10} {p['description']}" for p in ports]
-            text = "\n".join(["找到的串口：", *lines]) if ports else "没有找到串口。USB 设备请检查连线"
+            text = "\n".join([self._("找到的串口："), *lines]) if ports else self._("没有找到串口。USB 设备请检查连线")
         self.app.call_from_thread(self._result, text)
         self.app.call_from_thread(self.show_devices)
 
@@ -179,7 +186,7 @@ class TechnicianScreen(KioskScreen):
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         super().on_sync_status_changed(message)
-        self.query_one("#sync", Static).update(sync_lines(message.status))
+        self.query_one("#sync", Static).update("\n".join(self._(line) for line in sync_lines(message.status)))
         url = self.query_one("#hall-url", Input)
         if not url.value and message.status.hall_url:
             url.value = message.status.hall_url
@@ -187,7 +194,7 @@ class TechnicianScreen(KioskScreen):
     @on(Button.Pressed, "#sync-now")
     def sync_now(self) -> None:
         self.query_one("#sync-now", Button).disabled = True
-        self.notify("正在同步…", timeout=3)
+        self.notify(self._("正在同步…"), timeout=3)
         self._sync_now()
 
     @work(thread=True, exclusive=True, group="sync-now", exit_on_error=False)
@@ -199,7 +206,7 @@ class TechnicianScreen(KioskScreen):
     @on(Input.Submitted, "#enrol-code")
     def enrol(self) -> None:
         self.query_one("#enrol", Button).disabled = True
-        self.query_one("#enrol-result", Static).update("正在连接大厅…")
+        self.query_one("#enrol-result", Static).update(self._("正在连接大厅…"))
         self._enrol(self.query_one("#hall-url", Input).value, self.query_one("#enrol-code", Input).value)
 
     @work(thread=True, exclusive=True, group="enrol", exit_on_error=False)
@@ -207,9 +214,14 @@ class TechnicianScreen(KioskScreen):
         try:
             enrolment = enrol_with_hall(self.services, url, code)
         except EnrolmentFailed as exc:
-            text = f"⚠ {exc}"
+            text = f"⚠ {self._(exc)}"
         else:
-            text = f"已登记到 {enrolment.url}，本机编号 {enrolment.kiosk_id}（站点 {enrolment.station_id}）"
+            text = self._(
+                "已登记到 {url}，本机编号 {kiosk}（站点 {station}）",
+                url=enrolment.url,
+                kiosk=enrolment.kiosk_id,
+                station=enrolment.station_id,
+            )
             self.post_message(SyncStatusChanged(self.services.sync_status()))
         self.app.call_from_thread(self._enrolled, text)
 
@@ -245,10 +257,10 @@ class TechnicianScreen(KioskScreen):
             widget.remove_class("invalid")
         changes = self._changes()
         if not changes:
-            self._settings_result("没有改动")
+            self._settings_result(self._("没有改动"))
             return
         self.query_one("#save-settings", Button).disabled = True
-        self._settings_result("正在检查并保存…")
+        self._settings_result(self._("正在检查并保存…"))
         self._save(changes)
 
     @work(thread=True, exclusive=True, group="settings", exit_on_error=False)
@@ -260,13 +272,15 @@ class TechnicianScreen(KioskScreen):
         except SettingsError as exc:
             self.app.call_from_thread(self._refused, exc)
         except OSError as exc:
-            self.app.call_from_thread(self._settings_result, f"⚠ 无法写入 {path}：{exc}", True)
+            self.app.call_from_thread(
+                self._settings_result, self._("⚠ 无法写入 {path}：{problem}", path=str(path), problem=str(exc)), True
+            )
         else:
             self.app.call_from_thread(self._saved, saved, path, existed)
 
     def _refused(self, exc: SettingsError) -> None:
         text = str(exc).removeprefix(f"{self.config_path}: ")
-        self._settings_result(f"⚠ 没有保存：{text}", True)
+        self._settings_result(self._("⚠ 没有保存：{problem}", problem=text), True)
         if isinstance(exc, InvalidSetting) and exc.name:
             error = self.query(f"#error-{exc.section}-{exc.name}")
             widget = self.query(f"#set-{exc.section}-{exc.name}")
@@ -279,9 +293,15 @@ class TechnicianScreen(KioskScreen):
     def _saved(self, saved: Settings, path: Path, existed: bool) -> None:
         self.fields = editable_fields(saved)
         if existed:
-            self._settings_result(f"已保存，重启后生效（已备份原文件）\n{path}（备份 {backup_path(path).name}）")
+            self._settings_result(
+                self._(
+                    "已保存，重启后生效（已备份原文件）\n{path}（备份 {backup}）",
+                    path=str(path),
+                    backup=backup_path(path).name,
+                )
+            )
         else:
-            self._settings_result(f"已保存，重启后生效（新建了设置文件）\n{path}")
+            self._settings_result(self._("已保存，重启后生效（新建了设置文件）\n{path}", path=str(path)))
 
     def _settings_result(self, text: str, error: bool = False) -> None:
         result = self.query_one("#settings-result", Static)
@@ -297,7 +317,7 @@ class TechnicianScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, group="log", exit_on_error=False)
     def load_log(self) -> None:
-        lines = recent_log(self.services.data_dir) or ["（还没有日志）"]
+        lines = recent_log(self.services.data_dir) or [self._("（还没有日志）")]
         self.app.call_from_thread(self._show_log, lines)
 
     def _show_log(self, lines: list[str]) -> None:
@@ -307,7 +327,7 @@ class TechnicianScreen(KioskScreen):
 
     @on(Button.Pressed, "#export")
     def export(self) -> None:
-        self.query_one("#export-result", Static).update("正在导出…")
+        self.query_one("#export-result", Static).update(self._("正在导出…"))
         self._export(self._reader_state())
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
@@ -315,9 +335,9 @@ class TechnicianScreen(KioskScreen):
         try:
             path = diagnostics_bundle(self.services, reader_state, self.services.data_dir, self.services.now())
         except OSError as exc:
-            text = f"⚠ 导出失败：{exc}"
+            text = self._("⚠ 导出失败：{problem}", problem=str(exc))
         else:
-            text = f"诊断包已导出：{path}"
+            text = self._("诊断包已导出：{path}", path=str(path))
         self.app.call_from_thread(self.query_one("#export-result", Static).update, text)
 
     @on(Button.Pressed, "#home")
@@ -325,38 +345,45 @@ class TechnicianScreen(KioskScreen):
         self.go_home()
 
 
-def _editor(field: FieldInfo) -> Widget:
-    """The input for one setting: a switch for yes/no, a list for fixed choices, else a text field."""
+def _editor(field: FieldInfo, unset: str) -> Widget:
+    """The input for one setting: a switch for yes/no, a list for fixed choices, else a text field (showing
+    ``unset`` when an optional setting is empty)."""
     id = f"set-{field.section}-{field.name}"
     if field.type == "bool":
         return Switch(value=bool(field.value), id=id)
     if field.type == "choice":
         return Select([(str(choice), choice) for choice in field.choices], value=field.value, allow_blank=False, id=id)
     kind = {"int": "integer", "float": "number"}.get(field.type, "text")
-    placeholder = "（不设置，用默认）" if field.optional else ""
+    placeholder = unset if field.optional else ""
     return Input(value=field.text, type=kind, placeholder=placeholder, id=id)
 
 
-def sync_lines(status: SyncStatus) -> str:
+def sync_lines(status: SyncStatus) -> list[str]:
+    """The hall connection, line by line, for the technician."""
     if not status.enrolled:
-        return "本机尚未登记到大厅：在下面填写大厅地址和登记码，按「登记」"
+        return [_("本机尚未登记到大厅：在下面填写大厅地址和登记码，按「登记」")]
     if status.paused:
-        connection = "已暂停：大厅拒绝了本机凭证，请重新登记"
+        connection = _("已暂停：大厅拒绝了本机凭证，请重新登记")
     else:
-        connection = "在线" if status.online else "离线"
-    oldest = f"（最早{age_text(status.oldest_pending_age_s)}）" if status.pending else ""
-    contact = f"{datetime.fromtimestamp(status.last_contact):%m-%d %H:%M:%S}" if status.last_contact else "从未"
+        connection = _("在线") if status.online else _("离线")
+    contact = (
+        datetime.fromtimestamp(status.last_contact).strftime("%m-%d %H:%M:%S") if status.last_contact else _("从未")
+    )
+    if status.pending:
+        waiting = _("待上传      {n} 件（最早{age}）", n=status.pending, age=age_text(status.oldest_pending_age_s))
+    else:
+        waiting = _("待上传      {n} 件", n=status.pending)
     lines = [
-        f"大厅地址    {status.hall_url}",
-        f"连接        {connection}",
-        f"待上传      {status.pending} 件{oldest}",
-        f"大厅已收到  {status.acknowledged} 件",
-        f"被退回      {status.quarantined} 件（请把数据库交技术支持处理）"
+        _("大厅地址    {url}", url=status.hall_url),
+        _("连接        {connection}", connection=connection),
+        waiting,
+        _("大厅已收到  {n} 件", n=status.acknowledged),
+        _("被退回      {n} 件（请把数据库交技术支持处理）", n=status.quarantined)
         if status.quarantined
-        else "被退回      0 件",
-        f"待上传评价  {status.pending_evaluations} 条",
-        f"最近联系    {contact}",
+        else _("被退回      {n} 件", n=0),
+        _("待上传评价  {n} 条", n=status.pending_evaluations),
+        _("最近联系    {time}", time=contact),
     ]
     if status.last_error:
-        lines.append(f"最近的错误  {status.last_error}")
-    return "\n".join(lines)
+        lines.append(_("最近的错误  {problem}", problem=status.last_error))
+    return lines

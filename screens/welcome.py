@@ -5,6 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from config.i18n import LANGUAGES, _
 from kiosk.serial import SerialNumber, SerialNumberError
 from kiosk.services import CacheError
 from kiosk.session import Applicant
@@ -18,30 +19,44 @@ from screens.staff_desk import StaffDesk
 
 
 class WelcomeScreen(KioskScreen):
-    """The first screen: five big touch targets and nothing of the last visitor."""
+    """The first screen: five big touch targets, the languages, and nothing of the last visitor."""
 
-    TITLE = "欢迎使用"
+    TITLE = _("欢迎使用")
     STEP = "welcome"
 
     def compose_body(self) -> ComposeResult:
+        self.composed_in = self.visit.language
         with Vertical(id="welcome"):
-            yield Static("您好，请选择要办理的业务", id="greeting")
+            with Horizontal(id="welcome-top"):
+                yield Static(self._("您好，请选择要办理的业务"), id="greeting")
+                with Horizontal(id="languages"):
+                    for language, name in LANGUAGES.items():
+                        # Each language is named in itself, and the current one is ticked: not colour alone.
+                        current = language == self.visit.language
+                        yield Button(
+                            f"✔ {name}" if current else name,
+                            id=f"lang-{language}",
+                            classes="language current" if current else "language",
+                        )
             with Grid(id="menu"):
-                yield Button("办  事\n申请办理业务", id="apply", classes="tile")
-                yield Button("取  号\n窗口排队", id="queue", classes="tile")
-                yield Button("查进度\n输入或扫描流水号", id="progress", classes="tile")
-                yield Button("办事指南\n材料、流程、时限", id="guides", classes="tile")
-                yield Button("评  价\n对办理服务打分", id="evaluate", classes="tile")
+                yield Button(self._("办  事\n申请办理业务"), id="apply", classes="tile")
+                yield Button(self._("取  号\n窗口排队"), id="queue", classes="tile")
+                yield Button(self._("查进度\n输入或扫描流水号"), id="progress", classes="tile")
+                yield Button(self._("办事指南\n材料、流程、时限"), id="guides", classes="tile")
+                yield Button(self._("评  价\n对办理服务打分"), id="evaluate", classes="tile")
             with Horizontal(id="welcome-extra"):
-                yield Button("长辈模式  大字 · 语音", id="elderly", classes="primary")
-                yield Button("高对比度", id="contrast", classes="back")
-                yield Button("工作人员代办", id="staff", classes="back")
+                yield Button(self._("长辈模式  大字 · 语音"), id="elderly", classes="primary")
+                yield Button(self._("高对比度"), id="contrast", classes="back")
+                yield Button(self._("工作人员代办"), id="staff", classes="back")
             yield Static(
-                f"放身份证可直接开始办事 · 不会操作请找身边工作人员或拨打 {self.services.settings.station.hotline}",
+                self._(
+                    "放身份证可直接开始办事 · 不会操作请找身边工作人员或拨打 {hotline}",
+                    hotline=self.services.settings.station.hotline,
+                ),
                 id="welcome-hint",
             )
             if data_note := self.app.demo_note:
-                yield Static(data_note, id="demo-note")
+                yield Static(self._(data_note), id="demo-note")
 
     @on(Button.Pressed, "#apply")
     def start_apply(self) -> None:
@@ -51,6 +66,22 @@ class WelcomeScreen(KioskScreen):
         if applicant is not None:
             self.visit.applicant = applicant
             self.app.push_screen(CatalogScreen(for_applicant=True))
+
+    @on(Button.Pressed, ".language")
+    async def choose_language(self, event: Button.Pressed) -> None:
+        self.app.set_language(event.button.id.removeprefix("lang-"))
+        await self.show_language()
+        self.query_one(f"#{event.button.id}", Button).focus()
+
+    def on_screen_resume(self) -> None:
+        if self.composed_in != self.visit.language:  # the visit that chose another language has ended
+            self.call_later(self.show_language)
+        else:
+            super().on_screen_resume()
+
+    async def show_language(self) -> None:
+        await self.recompose()
+        super().on_screen_resume()  # the badge and, in elderly mode, the spoken prompt in the new language
 
     @on(Button.Pressed, "#elderly")
     def elderly(self) -> None:
@@ -89,7 +120,7 @@ class WelcomeScreen(KioskScreen):
         self.app.push_screen(CatalogScreen(for_applicant=True))
 
     def on_card_unreadable(self, message: CardUnreadable) -> None:
-        self.notify(message.text, title="读卡失败", severity="warning", timeout=10)
+        self.notify(self._(message.text), title=self._("读卡失败"), severity="warning", timeout=10)
 
     def on_scan_received(self, message: ScanReceived) -> None:
         try:
@@ -105,17 +136,17 @@ class WelcomeScreen(KioskScreen):
         try:
             position = self.services.ticket_position(code)
         except CacheError as exc:
-            position = f"暂时查不到排队情况：{exc}"
+            position = _("暂时查不到排队情况：{problem}", problem=exc)
         if position is None and (agent := self.services.staff_by_badge(code)) is not None:
             self.app.call_from_thread(self.app.staff_signed_in, agent)
             return
         if position is None:
             self.app.call_from_thread(
                 self.notify,
-                "没能识别这个码：它不是回执上的流水号，也不是排队号。请换一张，或到咨询台询问。",
-                title="扫码未识别",
+                self._("没能识别这个码：它不是回执上的流水号，也不是排队号。请换一张，或到咨询台询问。"),
+                title=self._("扫码未识别"),
                 severity="warning",
                 timeout=10,
             )
         else:
-            self.app.call_from_thread(self.notify, position, title="排队号", timeout=10)
+            self.app.call_from_thread(self.notify, self._(position), title=self._("排队号"), timeout=10)

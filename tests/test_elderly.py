@@ -49,6 +49,20 @@ async def test_one_button_switches_the_session_to_elderly_mode_with_steps_and_vo
         assert speaker.said[-1] == PROMPTS["catalog"]
 
 
+async def test_elderly_mode_in_english_speaks_and_counts_steps_in_english(app, speaker):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#lang-en")
+        await pilot.click("#elderly")
+        await pilot.click("#apply")
+        await settle(pilot)
+        assert speaker.said == [
+            "Hello, Elderly mode is on. Please tap what you would like to do.",
+            "Please place your ID card on the card reader.",
+        ]
+        assert speaker.languages == ["en", "en"]
+        assert "Step 1 of 4 · Show your ID" in str(app.screen.query_one("#step").render())
+
+
 async def test_elderly_mode_waits_longer_warns_aloud_then_still_wipes(app, services, clock, speaker):
     normal = services.settings.session.idle_timeout_seconds
     longer = services.settings.accessibility.elderly_idle_timeout_seconds

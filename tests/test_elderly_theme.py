@@ -40,7 +40,7 @@ async def test_elderly_mode_makes_targets_larger_and_shows_the_step():
         assert not step.display and hint.display
 
         app.set_class(True, "elderly")
-        step.set_step(3, 4, "填写信息")
+        step.set_step(3, 4, "第 3 步，共 4 步 · 填写信息")
         await pilot.pause()
         assert back.outer_size.height >= 7
         assert back.styles.text_style.bold

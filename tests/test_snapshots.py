@@ -26,6 +26,15 @@ async def _settle(pilot) -> None:
     await pilot.pause()
 
 
+async def _still(pilot) -> None:
+    """Settle, then wait out a pressed button's 0.2 s flash, so the picture does not depend on machine load."""
+    await _settle(pilot)
+    for _ in range(40):
+        if not pilot.app.screen.query(".-active"):
+            break
+        await pilot.pause(0.05)
+
+
 async def _to_guide(pilot) -> None:
     await place_card(pilot, SAMPLE_CARDS[0])
     await pilot.click("#search")
@@ -93,11 +102,7 @@ async def _idle(pilot) -> None:
 def test_screen(snap_compare, kiosk, steps):
     async def run_before(pilot) -> None:
         await steps(pilot)
-        await _settle(pilot)
-        for _ in range(40):  # a pressed button flashes for 0.2 s; take the picture after it
-            if not pilot.app.screen.query(".-active"):
-                break
-            await pilot.pause(0.05)
+        await _still(pilot)
 
     assert snap_compare(kiosk, terminal_size=SIZE, run_before=run_before)
 
@@ -120,10 +125,20 @@ def test_screen_in_theme(snap_compare, kiosk, theme, steps):
     async def run_before(pilot) -> None:
         await theme(pilot)
         await steps(pilot)
+        await _still(pilot)
+
+    assert snap_compare(kiosk, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_Hant"])
+@pytest.mark.parametrize(
+    "steps", [_idle, _to_catalog, _to_guide, _to_review], ids=["welcome", "catalog", "guide", "review"]
+)
+def test_screen_in_language(snap_compare, kiosk, language, steps):
+    async def run_before(pilot) -> None:
         await _settle(pilot)
-        for _ in range(40):
-            if not pilot.app.screen.query(".-active"):
-                break
-            await pilot.pause(0.05)
+        await pilot.click(f"#lang-{language}")
+        await steps(pilot)
+        await _still(pilot)
 
     assert snap_compare(kiosk, terminal_size=SIZE, run_before=run_before)

@@ -100,6 +100,17 @@ def test_espeak_speaker_runs_the_program_with_the_mandarin_voice(tmp_path):
     assert fake.lines("argv") == [f"-v cmn -s 140 {PROMPTS['done']}"]
 
 
+def test_an_english_session_is_spoken_with_the_english_voice(tmp_path):
+    fake = FakeEspeak(tmp_path)
+    speaker = EspeakSpeaker(str(fake.path))
+    try:
+        speaker.say("Please take your receipt.", "en")
+        wait_for(lambda: fake.spoken)
+    finally:
+        speaker.close()
+    assert fake.lines("argv") == ["-v en -s 140 Please take your receipt."]
+
+
 def test_say_never_blocks_and_a_newer_prompt_stops_the_one_being_spoken(slow):
     speaker = EspeakSpeaker(str(slow.path))
     try:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from config.i18n import _
+
 PREAMBLE = bytes.fromhex("AAAAAA9669")
 HEADER_LEN = len(PREAMBLE) + 2
 MAX_BODY = 0x2000  # far above the largest response (text + photo + fingerprint); a bigger length is garbage
@@ -62,19 +64,19 @@ class Status(IntEnum):
 
 
 STATUS_TEXT = {
-    Status.READ_FAILED: "读卡失败，请重新放卡",
-    Status.UNKNOWN_CARD: "无法识别的卡片类型",
-    Status.BAD_CHECKSUM: "读卡器收到的命令校验错误",
-    Status.BAD_LENGTH: "读卡器收到的命令长度错误",
-    Status.BAD_PARAMETER: "命令参数错误",
-    Status.NOT_ALLOWED: "读卡器不允许此操作",
-    Status.UNKNOWN_ERROR: "读卡器未知错误",
-    Status.AUTH_CARD: "卡片认证失败",
-    Status.AUTH_SAM: "安全模块认证失败",
-    Status.VERIFY_FAILED: "信息验证失败",
-    Status.RANDOM_FAILED: "随机数生成失败",
-    Status.SAM_SELF_TEST: "安全模块自检失败",
-    Status.SAM_NOT_AUTHORISED: "安全模块未授权",
+    Status.READ_FAILED: _("读卡失败，请重新放卡"),
+    Status.UNKNOWN_CARD: _("无法识别的卡片类型"),
+    Status.BAD_CHECKSUM: _("读卡器收到的命令校验错误"),
+    Status.BAD_LENGTH: _("读卡器收到的命令长度错误"),
+    Status.BAD_PARAMETER: _("命令参数错误"),
+    Status.NOT_ALLOWED: _("读卡器不允许此操作"),
+    Status.UNKNOWN_ERROR: _("读卡器未知错误"),
+    Status.AUTH_CARD: _("卡片认证失败"),
+    Status.AUTH_SAM: _("安全模块认证失败"),
+    Status.VERIFY_FAILED: _("信息验证失败"),
+    Status.RANDOM_FAILED: _("随机数生成失败"),
+    Status.SAM_SELF_TEST: _("安全模块自检失败"),
+    Status.SAM_NOT_AUTHORISED: _("安全模块未授权"),
 }
 
 

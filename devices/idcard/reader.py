@@ -18,6 +18,7 @@ from dataclasses import replace
 
 import serial
 
+from config.i18n import _
 from devices.base import (
     CardPlaced,
     CardReader,
@@ -81,16 +82,17 @@ class ReaderLink:
         """Select and read the card that find-card just reported."""
         selected = self.transact(codec.SELECT_CARD)
         if selected.status != Status.SUCCESS:
-            raise RecordError(STATUS_TEXT.get(selected.status, "选卡失败，请重新放卡"))
+            raise RecordError(STATUS_TEXT.get(selected.status, _("选卡失败，请重新放卡")))
         answer = self.transact(codec.READ_TEXT_PHOTO, timeout=3.0)
         if answer.status != Status.SUCCESS:
-            raise RecordError(STATUS_TEXT.get(answer.status, f"读卡失败（状态 {answer.status:02X}）"))
+            code = format(answer.status, "02X")
+            raise RecordError(STATUS_TEXT.get(answer.status, _("读卡失败（状态 {status}）", status=code)))
         data = answer.data
         if len(data) < 4:
-            raise RecordError("读卡器返回的数据不完整")
+            raise RecordError(_("读卡器返回的数据不完整"))
         text_len, photo_len = int.from_bytes(data[0:2], "big"), int.from_bytes(data[2:4], "big")
         if len(data) < 4 + text_len + photo_len:
-            raise RecordError("读卡器返回的数据不完整")
+            raise RecordError(_("读卡器返回的数据不完整"))
         text = data[4 : 4 + text_len]
         photo = data[4 + text_len : 4 + text_len + photo_len]
         return parse_text(text, photo)
@@ -178,7 +180,9 @@ class SerialCardReader(CardReader):
                 try:
                     on_event(CardPlaced(self._with_portrait(link.read_card())))
                 except RecordError as exc:
-                    on_event(CardReadFailed(str(exc)))
+                    on_event(
+                        CardReadFailed(exc.args[0] if exc.args else str(exc))
+                    )  # a phrase, said in the visit's language
             elif card_on_reader and link.transact(codec.SELECT_CARD).status != Status.SUCCESS:
                 card_on_reader = False
                 on_event(CardRemoved())

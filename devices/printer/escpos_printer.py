@@ -23,6 +23,7 @@ from escpos import exceptions as escpos_errors
 from escpos.escpos import Escpos
 from escpos.printer import File, Network, Serial, Usb
 
+from config.i18n import _
 from devices.base import DeviceError, PrinterError, ReceiptPrinter
 from devices.document import PrintDocument
 from devices.printer.render import PaperSettings, to_escpos
@@ -41,12 +42,15 @@ class PrinterStatus:
     @property
     def text(self) -> str:
         if self.online is None and self.paper == "unknown":
-            return "状态未知（此连接方式不能读取状态）"
+            return _("状态未知（此连接方式不能读取状态）")
         if self.online is False:
-            return "打印机离线（检查盖子、电源和连线）"
-        return {"ok": "正常", "near_end": "纸将用完，请尽快换纸", "out": "缺纸，请换纸", "unknown": "纸张状态未知"}[
-            self.paper
-        ]
+            return _("打印机离线（检查盖子、电源和连线）")
+        return {
+            "ok": _("正常"),
+            "near_end": _("纸将用完，请尽快换纸"),
+            "out": _("缺纸，请换纸"),
+            "unknown": _("纸张状态未知"),
+        }[self.paper]
 
 
 def open_connection(uri: str) -> Escpos:
@@ -119,7 +123,7 @@ class EscposPrinter(ReceiptPrinter):
             return query_status(printer)
         except _FAILURES as exc:
             log.warning("printer %s unreachable: %s", self.uri, exc)
-            raise PrinterError("打印机无法连接，请检查电源和连线") from exc
+            raise PrinterError(_("打印机无法连接，请检查电源和连线")) from exc
         finally:
             with contextlib.suppress(Exception):
                 printer.close()
@@ -138,7 +142,7 @@ class EscposPrinter(ReceiptPrinter):
             printer._raw(data)
         except _FAILURES as exc:
             log.warning("printer %s unreachable: %s", self.uri, exc)
-            raise PrinterError("打印机无法连接，请检查电源和连线") from exc
+            raise PrinterError(_("打印机无法连接，请检查电源和连线")) from exc
         finally:
             with contextlib.suppress(Exception):
                 printer.close()

@@ -5,6 +5,7 @@ from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from config.i18n import Translator, _
 from kiosk.services import SyncStatus
 
 
@@ -13,10 +14,11 @@ class StatusBar(Horizontal):
 
     status: reactive[SyncStatus | None] = reactive(None)
 
-    def __init__(self, station: str, title: str) -> None:
+    def __init__(self, station: str, title: str, tr: Translator) -> None:
         super().__init__()
         self.station = station
         self.title = title
+        self.tr = tr
 
     def compose(self) -> ComposeResult:
         yield Static(self.station, id="station")
@@ -39,7 +41,7 @@ class StatusBar(Horizontal):
     def _show_badge(self) -> None:
         badge = self.query_one("#badge", Static)
         online = self.status is not None and self.status.online
-        badge.update(sync_badge(self.status))
+        badge.update(self.tr(sync_badge(self.status)))
         badge.set_class(online, "online")
         badge.set_class(not online, "offline")
 
@@ -47,21 +49,21 @@ class StatusBar(Horizontal):
 def sync_badge(status: SyncStatus | None) -> str:
     """The connection in words: online or not, what waits here and since when."""
     if status is None or not status.enrolled:
-        return "○ 未连接大厅"
+        return _("○ 未连接大厅")
     if status.paused:
-        return f"⚠ 上传暂停，请联系工作人员 · 待上传{status.pending}件"
+        return _("⚠ 上传暂停，请联系工作人员 · 待上传{n}件", n=status.pending)
     if not status.pending:
-        return "● 在线 · 已全部上传" if status.online else "○ 离线"
+        return _("● 在线 · 已全部上传") if status.online else _("○ 离线")
     if status.online:
-        return f"● 在线 · 正在上传{status.pending}件"
-    return f"○ 离线 · 待上传{status.pending}件（最早{age_text(status.oldest_pending_age_s)}）"
+        return _("● 在线 · 正在上传{n}件", n=status.pending)
+    return _("○ 离线 · 待上传{n}件（最早{age}）", n=status.pending, age=age_text(status.oldest_pending_age_s))
 
 
 def age_text(seconds: float | None) -> str:
     if seconds is None or seconds < 60:
-        return "刚刚"
+        return _("刚刚")
     if seconds < 3600:
-        return f"{int(seconds // 60)}分钟前"
+        return _("{n}分钟前", n=int(seconds // 60))
     if seconds < 86400:
-        return f"{int(seconds // 3600)}小时前"
-    return f"{int(seconds // 86400)}天前"
+        return _("{n}小时前", n=int(seconds // 3600))
+    return _("{n}天前", n=int(seconds // 86400))

@@ -19,11 +19,12 @@ class StepIndicator(Static):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__("", markup=False, id=id, classes=classes)
 
-    def set_step(self, current: int, total: int, name: str) -> None:
-        self.update(step_text(current, total, name))
+    def set_step(self, current: int, total: int, words: str) -> None:
+        """``words`` says the step in the visit's language: 「第 2 步，共 4 步 · 填写信息」."""
+        self.update(step_text(current, total, words))
 
 
-def step_text(current: int, total: int, name: str) -> str:
+def step_text(current: int, total: int, words: str) -> str:
     """The step in words, with a bar of filled and open squares that says the same without reading."""
     bar = " ".join("■" if n <= current else "□" for n in range(1, total + 1))
-    return f"第 {current} 步，共 {total} 步 · {name}\n{bar}"
+    return f"{words}\n{bar}"
