@@ -267,9 +267,10 @@ class KioskApp(App, inherit_bindings=False):
     def on_end_visit(self, _: EndVisit) -> None:
         self.end_visit()
 
-    def end_visit(self) -> None:
-        """Forget the visitor: every screen they saw is closed, and the next person starts afresh."""
-        self.visit = Visit()
+    def end_visit(self, keep_language: bool = False) -> None:
+        """Forget the visitor: every screen they saw is closed, and the next person starts afresh (in the same
+        language if ``keep_language``)."""
+        self.visit = Visit(language=self.visit.language) if keep_language else Visit()
         self.apply_theme()
         self.clear_notifications()
         while len(self.screen_stack) > 1:
@@ -298,6 +299,7 @@ class KioskApp(App, inherit_bindings=False):
         def opened(ok: bool | None) -> None:
             if ok:
                 log.info("technician mode opened")
+                self.end_visit(keep_language=True)  # a session of its own, in the standard look
                 self.push_screen(TechnicianScreen())
 
         check = technician_check(access, self.technician_gate)

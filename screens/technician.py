@@ -276,7 +276,7 @@ class TechnicianScreen(KioskScreen):
                 self._settings_result, self._("⚠ 无法写入 {path}：{problem}", path=str(path), problem=str(exc)), True
             )
         else:
-            self.app.call_from_thread(self._saved, saved, path, existed)
+            self.app.call_from_thread(self._saved, saved, changes, path, existed)
 
     def _refused(self, exc: SettingsError) -> None:
         text = str(exc).removeprefix(f"{self.config_path}: ")
@@ -290,8 +290,14 @@ class TechnicianScreen(KioskScreen):
                 widget.first().add_class("invalid")
                 widget.first().scroll_visible()
 
-    def _saved(self, saved: Settings, path: Path, existed: bool) -> None:
-        self.fields = editable_fields(saved)
+    def _saved(self, saved: Settings, changes: dict[str, dict[str, Any]], path: Path, existed: bool) -> None:
+        # What the form compares with from now on: the fields just saved as the file has them, and the others as
+        # this kiosk runs (a demo's simulated devices, a variable's override), which were not written.
+        now = {(field.section, field.name): field for field in editable_fields(saved)}
+        self.fields = [
+            now[field.section, field.name] if field.name in changes.get(field.section, {}) else field
+            for field in self.fields
+        ]
         if existed:
             self._settings_result(
                 self._(

@@ -87,6 +87,7 @@ class WelcomeScreen(KioskScreen):
     def elderly(self) -> None:
         self.app.enter_elderly_mode()
         self.guide_elderly()
+        self.query_one("#apply", Button).focus()  # the pressed button is gone in elderly mode: start at 办事
 
     @on(Button.Pressed, "#contrast")
     def contrast(self) -> None:

@@ -94,6 +94,19 @@ async def test_the_pin_prompt_cancels_and_deletes(app, services):
         await wait_until(pilot, lambda: results == [False])
 
 
+async def test_the_chord_opens_a_session_of_its_own_in_the_standard_look(app, services):
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click("#elderly")
+        await pilot.click("#apply")
+        services.devices.card_simulator.present(WANG_XIUYING)
+        await wait_until(pilot, lambda: app.visit.applicant is not None)
+        await pilot.press("ctrl+t", "ctrl+k", *TECHNICIAN_PIN, "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, TechnicianScreen))
+        assert app.visit.applicant is None and not app.visit.elderly  # the resident's visit is over
+        assert not app.has_class("elderly")
+        assert app.screen.query_one("#test-reader").outer_size.height == 3
+
+
 def test_without_a_technician_pin_the_mode_cannot_open():
     gate = PinGate(5, 300)
     check = technician_check(Settings().access, gate)
@@ -168,6 +181,9 @@ async def test_a_settings_edit_is_validated_then_saved_with_a_backup(app, servic
         await wait_until(pilot, lambda: "已保存，重启后生效（已备份原文件）" in text_of(app, "#settings-result"))
         assert not error.display
         assert not idle.has_class("invalid")
+
+        await pilot.click("#save-settings")  # again: what the form shows is what the file now holds
+        await wait_until(pilot, lambda: "没有改动" in text_of(app, "#settings-result"))
     assert backup_path(path).read_text(encoding="utf-8") == original
     text = path.read_text(encoding="utf-8")
     assert "# The name shown on the welcome screen and printed on receipts." in text
