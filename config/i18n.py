@@ -50,7 +50,6 @@ SOURCE_LANGUAGE = "zh_Hans"
 LANGUAGES: dict[str, str] = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
 """Each language by its name in itself: the language buttons show these whatever the session's language is."""
 LOCALE_DIR = CONFIG_DIR / "locale"
-DOMAINS = ("kiosk", "content")
 OPENCC_CONFIG = "s2tw"
 """Simplified to traditional characters in the standard forms of Taiwan (為, 裡, 著), characters only: phrases
 such as 信息 or 打印 stay as written, which residents of Hong Kong and Macao read as readily."""
@@ -163,6 +162,8 @@ class Translator:
                 import opencc  # loads its dictionaries: only when a traditional session first needs them
 
                 self._opencc = opencc.OpenCC(OPENCC_CONFIG)
+            if len(self._converted) >= 10_000:  # values such as names and serial numbers pass through here too
+                self._converted.clear()
             converted = self._converted[text] = self._opencc.convert(text)
             return converted
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import copy
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -44,10 +44,10 @@ def interface_template() -> Catalog:
     return template
 
 
-def content_template(items: Iterable[ServiceItem] | None = None) -> Catalog:
-    """The service catalog's own text: names, guides, materials, form labels and choices."""
+def content_template() -> Catalog:
+    """The shipped service catalog's own text: names, guides, materials, form labels and choices."""
     template = _new_catalog("content")
-    for item in items if items is not None else load_catalog():
+    for item in load_catalog():
         for text in content_texts(item):
             if has_chinese(text):  # "10%" or a URL reads the same in every language
                 template.add(text, locations=[(item.code, None)])

@@ -70,23 +70,11 @@ class DeviceRow:
     @property
     def line(self) -> str:
         shown = _STATES.get(self.state, self.state) if self.state else _("未知")
+        line = _("{label}  {state}  （{where}）", label=self.label, state=shown, where=self.where)
         if not self.detail:
-            return _("{label}  {state}  （{where}）", label=self.label, state=shown, where=self.where)
-        if self.state == "fault":
-            return _(
-                "{label}  {state}  （{where}） · 最近错误：{detail}",
-                label=self.label,
-                state=shown,
-                where=self.where,
-                detail=self.detail,
-            )
-        return _(
-            "{label}  {state}  （{where}） · {detail}",
-            label=self.label,
-            state=shown,
-            where=self.where,
-            detail=self.detail,
-        )
+            return line
+        detail = _("最近错误：{detail}", detail=self.detail) if self.state == "fault" else self.detail
+        return _("{line} · {detail}", line=line, detail=detail)
 
 
 def device_rows(services: KioskServices, reader_state: dict[str, Any] | None = None) -> list[DeviceRow]:
