@@ -12,6 +12,7 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.worker import Worker, WorkerState
 
 from config.i18n import LANGUAGES, Translator, _, to_simplified, translator
 from devices import (
@@ -28,6 +29,7 @@ from devices import ScanReceived as DeviceScan
 from devices.samples import DEMO_CARDS
 from devices.scanner.framing import WedgeDetector
 from kiosk.demo import DEMO_STAFF
+from kiosk.failures import log_failure, note_crash, take_crash_note
 from kiosk.identity import age_on
 from kiosk.pin import PinGate
 from kiosk.services import KioskServices
@@ -35,6 +37,7 @@ from kiosk.session import Applicant, Visit
 from kiosk.staff import Agent
 from kiosk.technician import technician_check
 from kiosk.voice import PROMPTS, Speaker, make_speaker
+from screens.crash_notice import CrashNotice
 from screens.demo_help import DemoHelp
 from screens.idle_warning import IdleWarning
 from screens.messages import CardRead, CardUnreadable, EndVisit, ReaderStatus, ScanReceived, SyncStatusChanged
@@ -47,6 +50,7 @@ if TYPE_CHECKING:
     from kiosk.hall.runner import HallServer  # the demo's hall; a kiosk in service never loads the server
 
 log = logging.getLogger(__name__)
+CRASH_EXIT = 70  # EX_SOFTWARE: the UI stopped on a failure of our own and is to be started again
 SCREENS = Path(__file__).parent.parent / "screens"
 STYLESHEETS = [SCREENS / "kiosk.tcss", SCREENS / "technician.tcss", SCREENS / "elderly.tcss"]
 
@@ -105,6 +109,7 @@ class KioskApp(App, inherit_bindings=False):
         self._last_activity = clock()
         self.wedge = WedgeDetector() if services.settings.devices.wedge_scanner else None
         self._replayed: set[int] = set()  # keys the wedge detector held back, handed on as typing
+        self.crashed = False
 
     @property
     def translator(self) -> Translator:
@@ -139,6 +144,40 @@ class KioskApp(App, inherit_bindings=False):
                 self.bind(key, action, show=False)
         self.apply_theme()
         self.load_languages()
+        if (language := take_crash_note(self.services.data_dir)) is not None:
+            self.set_language(language if language in LANGUAGES else self.visit.language)
+            self.push_screen(CrashNotice(), lambda _: self.end_visit())
+
+    # A failure of our own ----------------------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Any exception nothing else caught, in a handler, a callback or a worker: :meth:`crash`."""
+        self.crash(error)
+
+    def crash(self, error: BaseException, what: str = "unhandled exception") -> None:
+        """Log the failure (nothing personal in it), forget the visit and stop the UI with :data:`CRASH_EXIT`;
+        ``kiosk run`` starts it again, which tells the next person, in this visit's language, what happened.
+
+        Textual would print the traceback with its local variables on the screen; a kiosk shows neither. A
+        handler that raised has stopped its widget's message loop, so the UI is not trusted to go on."""
+        if self.crashed:
+            log.error("another failure while stopping: %s", type(error).__qualname__)
+            return
+        self.crashed = True
+        log_failure(log, what, error)
+        note_crash(self.services.data_dir, self.visit.language)
+        self.visit = Visit()
+        self.staff = None
+        self._return_code = CRASH_EXIT
+        self._close_messages_no_wait()
+
+    def job_failed(self, where: str, worker: Worker) -> None:
+        """A background job failed with an exception nobody expected: the technician finds it in the log."""
+        log_failure(log, f"{where}: job {worker.group!r} failed", worker.error)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:  # the app's own jobs: a language preload, a status count, the demo
+            self.job_failed(type(self).__name__, event.worker)
 
     # Elderly mode and the high-contrast theme ------------------------------------------------------------
 

@@ -172,6 +172,9 @@ class ServiceItem(_Strict):
     instant: InstantRule | None = None
     members: tuple[str, ...] = ()
     """For a 一件事 bundle: the codes of the items one submission files together."""
+    repeatable: bool = False
+    """Whether one applicant may file this item again while a case of it is open or after an instant grant (a
+    certificate asked for twice, a second child); otherwise a repeat is shown the existing serial number."""
     keywords: tuple[str, ...] = ()
 
     @field_validator("form")

@@ -208,14 +208,44 @@ def _log_to(data_dir: Path) -> None:
     )
 
 
+RESTARTS_ALLOWED = 5
+RESTART_WINDOW_SECONDS = 600.0
+
+
 def _start(settings: Settings, demo: bool, config_path: Path, demo_hall=None) -> int:
-    from kiosk.app import make_app  # Textual is imported only when a screen is about to be shown
+    """Run the kiosk's UI; after a failure of its own (exit status ``CRASH_EXIT``) start it again in this
+    process, with fresh services and devices, showing the next person a calm notice. More than
+    ``RESTARTS_ALLOWED`` failures within ``RESTART_WINDOW_SECONDS`` end the process with ``CRASH_EXIT``, for the
+    supervisor (systemd) to restart it or a technician to look."""
+    from kiosk.app import CRASH_EXIT, make_app  # Textual is imported only when a screen is about to be shown
     from kiosk.services import build_services
 
-    services = build_services(settings)
-    services.config_path = config_path
-    _log_to(services.data_dir)
-    make_app(services, demo=demo, demo_hall=demo_hall).run()
+    log = logging.getLogger("kiosk")
+    failures: list[float] = []
+    while True:
+        services = build_services(settings)
+        services.config_path = config_path
+        _log_to(services.data_dir)
+        try:
+            app = make_app(services, demo=demo, demo_hall=demo_hall)
+            app.run()
+        finally:
+            services.close()
+        if app.return_code != CRASH_EXIT:
+            break
+        now = time.monotonic()
+        failures = [t for t in failures if now - t < RESTART_WINDOW_SECONDS] + [now]
+        if len(failures) > RESTARTS_ALLOWED:
+            log.critical(
+                "%d failures within %.0f s: stopping for the supervisor", len(failures), RESTART_WINDOW_SECONDS
+            )
+            print("kiosk: 反复出错，已停止；详情见日志", services.data_dir / "kiosk.log", file=sys.stderr)
+            return CRASH_EXIT
+        log.warning(
+            "starting the kiosk's UI again after a failure (%d in the last %.0f s)",
+            len(failures),
+            RESTART_WINDOW_SECONDS,
+        )
     if demo:
         print(f"演示数据保存在 {services.data_dir}，打印出的回执图片在 {services.data_dir / 'receipts'}")
     return 0

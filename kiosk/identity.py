@@ -10,6 +10,7 @@ datetime.date(1999, 1, 10)
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -117,3 +118,11 @@ def mask_phone(phone: str) -> str:
     if len(digits) == 11:
         return digits[:3] + "****" + digits[-4:]
     return "*" * max(len(digits) - 4, 0) + digits[-4:]
+
+
+def applicant_key(number: str, secret: bytes) -> str:
+    """A slow, keyed hash of an applicant's number (ID number or credit code), by which this kiosk finds the same
+    applicant's earlier filing without keeping the number. scrypt with the kiosk's own secret: ID numbers are
+    few enough to be guessed, so each guess must cost an attacker who has the disk tens of milliseconds."""
+    digest = hashlib.scrypt(number.upper().encode(), salt=secret, n=2**14, r=8, p=1, dklen=16)
+    return digest.hex()

@@ -10,23 +10,39 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
+from config import faults
 from config.i18n import _
 from config.settings import Settings
 from devices import PrinterError
 from devices.factory import Devices, build_devices
 from kiosk.catalog import Catalog, ServiceItem, load_catalog
-from kiosk.identity import age_on
+from kiosk.identity import age_on, applicant_key
 from kiosk.layouts import application_receipt, one_time_notice, printer_test_page, queue_ticket
 from kiosk.queue import QueueCategory, QueueTicket, parse_ticket_code
 from kiosk.serial import SerialNumber
-from kiosk.session import Application
+from kiosk.session import CASE_STAGES, Application
 from kiosk.staff import Agent, staff_by_badge, staff_by_pin
 from kiosk.workdays import add_working_days
 from offline_cache import AlreadyRated, CacheError, Store, StoredSubmission
+from offline_cache.hall_client import SyncError
 from offline_cache.sync import SyncEngine, SyncStatus
 
 log = logging.getLogger(__name__)
+
+RECEIPT_FAILED = _("回执未能打印。您的申请已保存，请记下屏幕上的流水号，或请工作人员补打")
+NOTICE_FAILED = _("告知单未能打印，请拍照或记下屏幕上的内容，或请工作人员帮助")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseProgress:
+    """A case as the progress screen shows it: ``local`` if filed at this kiosk (after the hall's answer, which
+    it mirrors), ``hall`` the hall's view when it was reachable (None there: the hall has no such case)."""
+
+    local: StoredSubmission | None
+    hall: dict[str, Any] | None
+    online: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,19 +102,31 @@ class KioskServices:
     def today(self) -> date:
         return self.now().date()
 
+    def _applicant_key(self, application: Application) -> str:
+        return applicant_key(application.applicant.number, self.store.local_secret("applicant"))
+
+    def existing_case(self, application: Application) -> StoredSubmission | None:
+        """The applicant's earlier filing of this item here that is still open or was granted at once, unless
+        the item may be filed again. Raises ``CacheError``."""
+        if application.item.repeatable:
+            return None
+        return self.store.open_case(self._applicant_key(application), application.item.code, CASE_STAGES[-1])
+
     def submit(self, application: Application) -> StoredSubmission:
         """Commit the application durably and give it its serial number. Raises ``CacheError``."""
         now = self.now()
         expected, estimated = add_working_days(now.date(), application.item.promised_days)
-        new = application.to_submission(now, expected, estimated)
+        new = application.to_submission(now, expected, estimated, self._applicant_key(application))
         station = self.settings.station.id
         saved = self.store.add_submission(new, lambda seq: str(SerialNumber.issue(station, now.date(), seq)))
         log.info("submission %s saved as %s for item %s", saved.id, saved.serial, saved.item_code)
         self.sync.wake()
+        faults.inject("save")
         return saved
 
     def _print(self, document, failure: str) -> PrintOutcome:
         """Print; a failure is logged for the technician and told to the resident, never raised."""
+        faults.inject("print")
         try:
             where = self.devices.printer.print_document(document)
         except PrinterError as exc:
@@ -114,7 +142,7 @@ class KioskServices:
         station = self.settings.station
         return self._print(
             application_receipt(saved, station.name, station.hotline),
-            _("回执未能打印。您的申请已保存，请记下屏幕上的流水号，或请工作人员补打"),
+            RECEIPT_FAILED,
         )
 
     def reprint_receipt(self, serial_text: str) -> PrintOutcome:
@@ -127,7 +155,7 @@ class KioskServices:
     def print_notice(self, item: ServiceItem) -> PrintOutcome:
         station = self.settings.station
         notice = one_time_notice(item, self.catalog.members_of(item), station.name, station.hotline)
-        return self._print(notice, _("告知单未能打印，请拍照或记下屏幕上的内容，或请工作人员帮助"))
+        return self._print(notice, NOTICE_FAILED)
 
     def print_test_page(self) -> PrintOutcome:
         """The technician's test page: sizes, Chinese text, rare characters, the paper's width, a QR code."""
@@ -188,10 +216,22 @@ class KioskServices:
     def staff_by_badge(self, code: str) -> Agent | None:
         return staff_by_badge(self.settings.access.staff, code)
 
-    def rate(self, saved: StoredSubmission, level: int) -> None:
-        """Record the resident's rating (1-5). Raises ``AlreadyRated`` for a second rating."""
-        self.store.add_evaluation(saved.id, level, self.now())
+    def rate(self, saved: StoredSubmission, level: int, reason: str = "") -> None:
+        """Record the resident's rating (1-5), with the reason for a bad one. Raises ``AlreadyRated`` for a second
+        rating."""
+        self.store.add_evaluation(saved.id, level, self.now(), reason)
         self.sync.wake()
+
+    def progress(self, serial_text: str) -> CaseProgress:
+        """What is known of a case: this kiosk's record and, when the hall is reachable, the hall's answer (for a
+        case filed anywhere). Raises ``SerialNumberError`` for a malformed number, ``CacheError``."""
+        serial = str(SerialNumber.parse(serial_text))
+        try:
+            hall = self.sync.case(serial)
+        except SyncError as exc:
+            log.info("progress of a case asked offline: %s", exc)
+            return CaseProgress(self.store.find_by_serial(serial), None, online=False)
+        return CaseProgress(self.store.find_by_serial(serial), hall, online=True)
 
     def sync_status(self) -> SyncStatus:
         return self.sync.status()
@@ -201,6 +241,7 @@ class KioskServices:
 __all__ = [
     "AlreadyRated",
     "CacheError",
+    "CaseProgress",
     "KioskServices",
     "PrintOutcome",
     "StoredSubmission",

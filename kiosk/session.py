@@ -15,7 +15,7 @@ from typing import Literal
 
 from config.i18n import SOURCE_LANGUAGE, _
 from devices import IdentityCard
-from kiosk.catalog import FieldType, FormField, ServiceItem
+from kiosk.catalog import FieldType, FormField, Material, ServiceItem
 from kiosk.identity import (
     IdentityError,
     check_credit_code,
@@ -61,6 +61,9 @@ class Visit:
     high_contrast: bool = False  # the high-contrast theme for this session
     language: str = SOURCE_LANGUAGE  # the interface language chosen on the welcome screen, for this session
 
+
+# Constructed, not validated, so its label stays interface text that each language says in its own words.
+MAIL_PHONE = FormField.model_construct(key="mail_phone", label=_("收件电话"), type=FieldType.PHONE)
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
@@ -113,7 +116,13 @@ def check_field(spec: FormField, raw: str, today: date) -> tuple[str, str | None
     """Normalise one answer; return it with an error message for the resident, or None when it is fine."""
     value = raw.strip()
     if not value:
-        return "", (_("请填写{label}", label=spec.label) if spec.required else None)
+        if not spec.required:
+            return "", None
+        return "", (
+            _("请选择{label}", label=spec.label)
+            if spec.type is FieldType.CHOICE
+            else _("请填写{label}", label=spec.label)
+        )
     if len(value) > spec.max_length:
         return value, _("{label}最多{n}个字", label=spec.label, n=spec.max_length)
     match spec.type:
@@ -155,6 +164,7 @@ class Application:
     materials: set[str] = field(default_factory=set)
     delivery: str = ""
     mail_address: str = ""
+    mail_phone: str = ""  # the courier's number for the applicant: asked only when the result is mailed
     agent: Agent | None = None  # the member of staff filing on the applicant's behalf (代办)
     consent_at: datetime | None = None  # when the applicant confirmed the agent in person
 
@@ -175,18 +185,29 @@ class Application:
                 errors[spec.key] = error
         return errors
 
-    def set_delivery(self, delivery: str, mail_address: str) -> str | None:
-        """Choose how the result reaches the applicant; return an error message or None."""
+    def set_delivery(self, delivery: str, mail_address: str = "", mail_phone: str = "") -> str | None:
+        """Choose how the result reaches the applicant; return an error message or None. Mail needs the full
+        address and a number the courier can call."""
         if delivery not in self.item.delivery:
             return _("请选择取件方式")
         self.delivery, self.mail_address = delivery, mail_address.strip()
-        if delivery == "mail" and len(self.mail_address) < 6:
+        if delivery != "mail":
+            self.mail_phone = ""
+            return None
+        if len(self.mail_address) < 6:
             return _("选择邮寄时请填写完整的收件地址")
-        return None
+        self.mail_phone, error = check_field(MAIL_PHONE, mail_phone, date.min)
+        return error
+
+    @property
+    def missing_materials(self) -> list[Material]:
+        """The item's materials the applicant has not ticked, in the guide's order (told all at once: 一次性告知)."""
+        return [m for m in self.item.materials if m.name not in self.materials]
 
     def decision(self, today: date) -> tuple[bool, str] | None:
-        """The instant decision, if the item has a rule and the applicant's birth date is known."""
-        if self.item.instant is None or self.applicant.birth_date is None:
+        """The instant decision (秒批), if the item has a rule, the applicant's birth date is known and every
+        material is here: an application with materials to follow goes to a window instead."""
+        if self.item.instant is None or self.applicant.birth_date is None or self.missing_materials:
             return None
         return self.item.decide(self.applicant.birth_date, today)
 
@@ -198,9 +219,9 @@ class Application:
             return _("该事项需以单位（统一社会信用代码）身份办理")
         if self.item.instant is not None and self.applicant.birth_date is None:
             return _("该事项需要读取或输入身份证号码以核验年龄")
-        decision = self.decision(today)
+        decision = self.item.decide(self.applicant.birth_date, today) if self.applicant.birth_date else None
         if decision is not None and not decision[0]:
-            return decision[1]
+            return _("{refusal}", refusal=decision[1])  # the catalog's own words, in the visit's language
         return None
 
     def answers_for_display(self) -> list[tuple[str, str]]:
@@ -215,9 +236,11 @@ class Application:
             shown.append((spec.label, value or _("（未填）")))
         return shown
 
-    def to_submission(self, now: datetime, expected: date, estimated: bool) -> NewSubmission:
-        """The store's record: masked facts in clear for reprints, everything personal in the payload."""
+    def to_submission(self, now: datetime, expected: date, estimated: bool, applicant_key: str = "") -> NewSubmission:
+        """The store's record: masked facts in clear for reprints, everything personal in the payload; an instant
+        grant is filed at the last stage, anything else at the first."""
         decision = self.decision(now.date())
+        missing = [m.name for m in self.missing_materials]
         masked = {
             "item_code": self.item.code,
             "item_name": self.item.name,
@@ -229,6 +252,8 @@ class Application:
             "expected": expected.isoformat(),
             "expected_is_estimate": estimated,
             "decision": decision[1] if decision else "",
+            "instant_granted": bool(decision and decision[0]),
+            "missing_materials": missing,
         }
         if self.agent is not None:
             if self.consent_at is None:
@@ -247,8 +272,10 @@ class Application:
             "members": list(self.item.members),
             "values": dict(self.values),
             "materials": sorted(self.materials),
+            "missing_materials": missing,
             "delivery": self.delivery,
             "mail_address": self.mail_address if self.delivery == "mail" else "",
+            "mail_phone": self.mail_phone if self.delivery == "mail" else "",
             "instant_approved": decision[0] if decision else None,
         }
         if self.agent is not None:
@@ -258,4 +285,7 @@ class Application:
                 "consent": CONSENT_TEXT,
                 "consent_at": self.consent_at.isoformat(timespec="seconds"),
             }
-        return NewSubmission(str(uuid.uuid4()), self.item.code, self.item.name, now, masked, payload)
+        stage = CASE_STAGES[-1] if masked["instant_granted"] else CASE_STAGES[0]
+        return NewSubmission(
+            str(uuid.uuid4()), self.item.code, self.item.name, now, masked, payload, stage, applicant_key
+        )

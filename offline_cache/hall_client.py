@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import time
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -153,6 +154,16 @@ class HallClient:
         if not isinstance(held, dict):
             raise NotTheHall("应答格式不对，不是大厅在应答")
         return held
+
+    def case(self, serial: str) -> dict | None:
+        """The progress of one case by its serial number (filed anywhere), or None if the hall has no such case."""
+        try:
+            data = self._call("GET", f"/v1/cases/{quote(serial, safe='')}")
+        except HallRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self._expect(data, "serial", "stage", "case_number")
 
     def cases(self, since: int) -> dict:
         return self._expect(self._call("GET", "/v1/cases", params={"since": since}), "cursor", "cases")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -100,8 +101,8 @@ class Outbox:
                 )
                 if kind[0] == "submission" and answer.get("case_number"):
                     conn.execute(
-                        "UPDATE submissions SET case_number = ?, stage = ? WHERE id = ?",
-                        [answer["case_number"], answer.get("stage", ""), item_id],
+                        "UPDATE submissions SET case_number = ?, stage = ?, stage_at = ? WHERE id = ?",
+                        [answer["case_number"], answer.get("stage", ""), _local_now(), item_id],
                     )
 
     def defer(self, ids: list[str], error: str, delay_for: Callable[[int], float], now: float) -> None:
@@ -163,3 +164,8 @@ class Outbox:
             pending_evaluations=evaluations,
             last_item_error=error[0] if error else "",
         )
+
+
+def _local_now() -> str:
+    """The kiosk's local time, as submissions record theirs."""
+    return datetime.now().isoformat(timespec="seconds")

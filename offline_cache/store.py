@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import sqlite3
 import threading
 import time
@@ -30,7 +31,7 @@ from config.i18n import _
 from offline_cache.envelope import EnvelopeError, associated_data, public_key_from_text, seal
 from offline_cache.outbox import Outbox, outbox_row
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 log = logging.getLogger(__name__)
 
 PAYLOAD_SCHEMA = 1  # the version of the sealed payload's layout, bound to the envelope as associated data
@@ -58,6 +59,8 @@ class NewSubmission:
     created_at: datetime
     masked: dict[str, Any]
     payload: dict[str, Any]
+    stage: str = ""  # the case's stage as filed: 申请, or the last one for an instant grant
+    applicant_key: str = ""  # a slow keyed hash of the applicant's number, to find a repeat (see Store.open_case)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,7 @@ class StoredSubmission:
     masked: dict[str, Any] = field(default_factory=dict)
     case_number: str = ""
     stage: str = ""
+    stage_at: datetime | None = None  # when this kiosk last knew the stage to be so
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +159,14 @@ class Store:
             with self._transaction():
                 self._migrate_to_outbox()
                 self._db.conn.execute("PRAGMA user_version=3")
+        if version < 4:
+            with self._transaction():
+                submissions = self._db["submissions"]
+                submissions.add_column("applicant_key", str, not_null_default="")
+                submissions.add_column("stage_at", str, not_null_default="")
+                submissions.create_index(["applicant_key", "item_code"])
+                self._db["evaluations"].add_column("reason", str, not_null_default="")
+                self._db.conn.execute("PRAGMA user_version=4")
 
     def _migrate_to_outbox(self) -> None:
         """Version 3: one outbox for everything that waits for the hall, the hall's enrolment, the mirrors.
@@ -289,12 +301,23 @@ class Store:
                 "item_name": new.item_name,
                 "created_at": new.created_at.isoformat(timespec="seconds"),
                 "masked": json.dumps(new.masked, ensure_ascii=False),
+                "stage": new.stage,
+                "stage_at": new.created_at.isoformat(timespec="seconds"),
+                "applicant_key": new.applicant_key,
             }
             self._db["submissions"].insert(row)
             body = _submission_body(row, new.payload, enrolment.hall_public_key)
             self._db["outbox"].insert(outbox_row(new.id, "submission", body, time.time()))
         return StoredSubmission(
-            new.id, row["serial"], new.item_code, new.item_name, new.created_at, "pending", dict(new.masked)
+            new.id,
+            row["serial"],
+            new.item_code,
+            new.item_name,
+            new.created_at,
+            "pending",
+            dict(new.masked),
+            stage=new.stage,
+            stage_at=new.created_at,
         )
 
     def find_by_serial(self, serial: str) -> StoredSubmission | None:
@@ -316,31 +339,55 @@ class Store:
             ).fetchone()
         return row[0] if row else None
 
-    def update_cases(self, cases: list[dict[str, Any]]) -> int:
-        """Mirror the hall's case number and stage of submissions filed here; returns how many changed."""
+    def open_case(self, applicant_key: str, item_code: str, last_stage: str) -> StoredSubmission | None:
+        """The newest submission of ``item_code`` by this applicant that is still open (short of
+        ``last_stage``) or was granted at once, or None."""
+        with self._locked() as conn:
+            rows = conn.execute(
+                _SUBMISSION_QUERY + " WHERE s.applicant_key = ? AND s.item_code = ?"
+                " AND (s.stage != ? OR json_extract(s.masked, '$.instant_granted'))"
+                " ORDER BY s.created_at DESC, s.sequence DESC LIMIT 1",
+                [applicant_key, item_code, last_stage],
+            ).fetchall()
+        return _stored(rows[0]) if rows else None
+
+    def local_secret(self, name: str) -> bytes:
+        """A random secret of this kiosk's, made on first use and kept in its database."""
+        with self._locked(write=True) as conn:
+            row = conn.execute("SELECT value FROM mirror WHERE key = ?", [f"secret:{name}"]).fetchone()
+            if row is None:
+                row = (secrets.token_hex(16),)
+                conn.execute("INSERT INTO mirror (key, value) VALUES (?, ?)", [f"secret:{name}", row[0]])
+        return bytes.fromhex(row[0])
+
+    def update_cases(self, cases: list[dict[str, Any]], when: datetime) -> int:
+        """Mirror the hall's case number and stage of submissions filed here, as known at ``when``; returns how
+        many changed."""
         changed = 0
+        at = when.isoformat(timespec="seconds")
         with self._locked(write=True) as conn:
             for case in cases:
                 changed += conn.execute(
-                    "UPDATE submissions SET case_number = ?, stage = ? WHERE serial = ? "
+                    "UPDATE submissions SET case_number = ?, stage = ?, stage_at = ? WHERE serial = ? "
                     "AND (case_number != ? OR stage != ?)",
-                    [case["case_number"], case["stage"], case["serial"], case["case_number"], case["stage"]],
+                    [case["case_number"], case["stage"], at, case["serial"], case["case_number"], case["stage"]],
                 ).rowcount
         return changed
 
     # Evaluations
 
-    def add_evaluation(self, submission_id: str, level: int, when: datetime) -> None:
-        """Record the rating of a transaction, for the hall too; raise :class:`AlreadyRated` for a second one."""
+    def add_evaluation(self, submission_id: str, level: int, when: datetime, reason: str = "") -> None:
+        """Record the rating of a transaction (with the reason given for a bad one), for the hall too; raise
+        :class:`AlreadyRated` for a second one."""
         if not 1 <= level <= 5:
             raise ValueError(f"evaluation level {level} out of range 1-5")
         created_at = when.isoformat(timespec="seconds")
         try:
             with self._locked(write=True):
                 self._db["evaluations"].insert(
-                    {"submission_id": submission_id, "level": level, "created_at": created_at}
+                    {"submission_id": submission_id, "level": level, "created_at": created_at, "reason": reason}
                 )
-                self._db["outbox"].insert(_evaluation_row(submission_id, level, created_at, time.time()))
+                self._db["outbox"].insert(_evaluation_row(submission_id, level, created_at, time.time(), reason))
         except sqlite3.IntegrityError:
             raise AlreadyRated(_("这笔业务已经评价过了，感谢您的反馈")) from None
 
@@ -421,7 +468,7 @@ class Store:
 
 _SUBMISSION_QUERY = (
     "SELECT s.id, s.serial, s.item_code, s.item_name, s.created_at, COALESCE(o.state, 'pending'), s.masked,"
-    " s.case_number, s.stage FROM submissions s LEFT JOIN outbox o ON o.id = s.id"
+    " s.case_number, s.stage, s.stage_at FROM submissions s LEFT JOIN outbox o ON o.id = s.id"
 )
 
 
@@ -438,13 +485,15 @@ def _submission_body(row: dict[str, Any], payload: dict[str, Any], hall_public_k
     }
 
 
-def _evaluation_row(submission_id: str, level: int, created_at: str, now: float) -> dict[str, Any]:
-    body = {"submission_id": submission_id, "level": level, "created_at": created_at}
+def _evaluation_row(submission_id: str, level: int, created_at: str, now: float, reason: str = "") -> dict[str, Any]:
+    body: dict[str, Any] = {"submission_id": submission_id, "level": level, "created_at": created_at}
+    if reason:
+        body["reason"] = reason
     return outbox_row(f"evaluation:{submission_id}", "evaluation", body, now)
 
 
 def _stored(row: tuple) -> StoredSubmission:
-    id_, serial, item_code, item_name, created_at, state, masked, case_number, stage = row
+    id_, serial, item_code, item_name, created_at, state, masked, case_number, stage, stage_at = row
     return StoredSubmission(
         id_,
         serial,
@@ -455,6 +504,7 @@ def _stored(row: tuple) -> StoredSubmission:
         json.loads(masked),
         case_number,
         stage,
+        datetime.fromisoformat(stage_at) if stage_at else None,
     )
 
 

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from config import faults
 from config.settings import SyncSettings
 from offline_cache.hall_client import (
     HallBusy,
@@ -127,8 +128,12 @@ class SyncEngine:
         while not self._stopping.is_set():
             try:
                 self.sync_once()
-            except Exception:  # the sync thread must outlive any bug; the log has the traceback
+            except Exception as exc:  # the sync thread must outlive any bug; the log has the traceback
                 log.exception("sync cycle failed")
+                self._last_error = f"同步出错（{type(exc).__name__}），稍后自动重试；详情见日志"
+                self._not_before = self._clock() + self._backoff(self._failures + 1)
+                if self.on_status is not None:
+                    self.on_status(self.status())
             self._wake.wait(timeout=max(0.05, self._seconds_to_next_cycle()))
             self._wake.clear()
 
@@ -152,6 +157,7 @@ class SyncEngine:
     def sync_once(self) -> SyncStatus:
         """Do everything that is due now, on the calling thread; return the status after it."""
         with self._cycle_lock:
+            faults.inject("sync")
             now = self._clock()
             enrolment = self.store.enrolment()
             if enrolment is None:
@@ -175,6 +181,23 @@ class SyncEngine:
                 self._online = False
                 self._fail(exc, "hall probe failed")
         return self.status()
+
+    def case(self, serial: str) -> dict[str, Any] | None:
+        """Ask the hall now for one case's progress, for a resident waiting at the screen (a short timeout); a
+        case filed here is mirrored too. None if the hall has no such case. Raises :class:`SyncError` when the
+        hall is out of reach (at once if the last cycle found it so) or refuses."""
+        enrolment = self.store.enrolment()
+        if enrolment is None or not self._online:
+            raise HallUnreachable(self._last_error or "大厅暂时连不上")
+        client = HallClient(enrolment.url, enrolment.token, timeout=min(3.0, self.settings.timeout_seconds))
+        try:
+            case = client.case(serial)
+        finally:
+            client.close()
+        if case is not None:
+            self._contact()
+            self.store.update_cases([case], datetime.now())
+        return case
 
     def _client_for(self, url: str, token: str) -> HallClient:
         if self._client_key != (url, token):
@@ -329,7 +352,7 @@ class SyncEngine:
         while True:
             page = client.cases(cursor)
             cases = [c for c in page["cases"] if isinstance(c, dict) and {"serial", "case_number", "stage"} <= set(c)]
-            changed += self.store.update_cases(cases)
+            changed += self.store.update_cases(cases, datetime.now())
             cursor = int(page["cursor"])
             self.store.set_mirror_value("cases_cursor", str(cursor))
             if len(page["cases"]) < CASES_PAGE:

@@ -3,12 +3,13 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from config.i18n import _
-from kiosk.catalog import FieldType
-from kiosk.session import DELIVERY_LABELS, Application
+from kiosk.catalog import FieldType, FormField
+from kiosk.session import DELIVERY_LABELS, MAIL_PHONE, Application
 from screens.base import KioskScreen
+from screens.number_entry import NumberEntry
 from screens.review import ReviewScreen
 
 _PLACEHOLDERS = {
@@ -18,10 +19,15 @@ _PLACEHOLDERS = {
     FieldType.CREDIT_CODE: _("18位统一社会信用代码"),
     FieldType.NUMBER: _("只填数字"),
 }
+# Fields that elderly mode fills on a large keypad rather than by typing.
+_KEYED = {FieldType.PHONE, FieldType.NUMBER, FieldType.ID_NUMBER}
 
 
 class ApplyScreen(KioskScreen):
-    """The item's form, the materials checklist and how the result reaches the applicant."""
+    """The item's form, the materials checklist and how the result reaches the applicant.
+
+    A choice is a row of radio buttons, every option in sight and one tap away (no drop-down to open).
+    """
 
     TITLE = _("填写申请")
     STEP = "apply"
@@ -40,21 +46,7 @@ class ApplyScreen(KioskScreen):
                 yield Static(self._("一、填写信息（带 * 为必填）"), classes="section")
             for spec in app.item.form:
                 yield Label(f"{self.content(spec.label)}{' *' if spec.required else ''}", classes="field-label")
-                value = app.values.get(spec.key, "")
-                if spec.type is FieldType.CHOICE:
-                    yield Select(
-                        [(self.content(o), o) for o in spec.options],  # the answer is kept as the catalog says it
-                        id=f"f-{spec.key}",
-                        prompt=self._("请选择"),
-                        value=value or Select.BLANK,
-                    )
-                else:
-                    yield Input(
-                        value,
-                        id=f"f-{spec.key}",
-                        max_length=spec.max_length,
-                        placeholder=self.content(spec.hint) if spec.hint else self._(_PLACEHOLDERS.get(spec.type, "")),
-                    )
+                yield from self._field(spec, app.values.get(spec.key, ""))
                 yield Static(id=f"e-{spec.key}", classes="error")
             if app.item.materials:
                 yield Static(self._("二、请勾选您带来的材料（核对后交窗口或放入材料柜）"), classes="section")
@@ -76,14 +68,34 @@ class ApplyScreen(KioskScreen):
                     yield RadioButton(self._(DELIVERY_LABELS[option]), option == app.delivery, name=option)
             yield Label(self._("邮寄地址"), classes="field-label mail")
             yield Input(app.mail_address or app.applicant.address, id="mail-address", max_length=80, classes="mail")
+            yield Label(self._(MAIL_PHONE.label), classes="field-label mail")
+            yield from self._field(MAIL_PHONE, app.mail_phone, classes="mail")
             yield Static(id="e-delivery", classes="error")
         with Horizontal(classes="actions"):
             yield Button(self._("返回"), id="back", classes="back")
             yield Button(self._("下一步：核对"), id="next", classes="primary")
 
+    def _field(self, spec: FormField, value: str, classes: str = "") -> ComposeResult:
+        """The input of one field: radio buttons for a choice; a text field, with a large keypad beside it in
+        elderly mode for numbers."""
+        if spec.type is FieldType.CHOICE:
+            with RadioSet(id=f"f-{spec.key}", classes=f"choice {classes}".strip()):
+                for option in spec.options:  # the answer is kept as the catalog says it
+                    yield RadioButton(self.content(option), option == value, name=option)
+            return
+        placeholder = self.content(spec.hint) if spec.hint else self._(_PLACEHOLDERS.get(spec.type, ""))
+        field = Input(value, id=f"f-{spec.key}", max_length=spec.max_length, placeholder=placeholder)
+        if not (self.visit.elderly and spec.type in _KEYED):
+            field.add_class(*classes.split())
+            yield field
+            return
+        with Horizontal(classes=f"keyed {classes}".strip()):
+            yield field
+            yield Button(self._("按键输入"), id=f"pad-{spec.key}", classes="pad", name=spec.key)
+
     def on_mount(self) -> None:
         self._show_mail(self.application.delivery == "mail")
-        if fields := self.query("#apply-form Input, #apply-form Select"):
+        if fields := self.query("#apply-form Input, #apply-form RadioSet"):
             fields.first().focus()
 
     def _show_mail(self, show: bool) -> None:
@@ -93,6 +105,32 @@ class ApplyScreen(KioskScreen):
     @on(RadioSet.Changed, "#delivery")
     def delivery_changed(self, event: RadioSet.Changed) -> None:
         self._show_mail(event.pressed.name == "mail")
+        courier = self.query_one("#f-mail_phone", Input)
+        if event.pressed.name == "mail" and not courier.value:  # the form's phone number, which the courier may use
+            phone = next((s for s in self.application.item.form if s.type is FieldType.PHONE), None)
+            courier.value = self._answer(phone) if phone else ""
+
+    @on(Button.Pressed, ".pad")
+    def keypad(self, event: Button.Pressed) -> None:
+        key = event.button.name
+        spec = MAIL_PHONE if key == MAIL_PHONE.key else next(s for s in self.application.item.form if s.key == key)
+        field = self.query_one(f"#f-{key}", Input)
+
+        def keyed(value: str | None) -> None:
+            if value is not None:
+                field.value = value
+
+        title = self.content(spec.label) if spec is not MAIL_PHONE else self._(spec.label)
+        self.app.push_screen(
+            NumberEntry(title, field.value, spec.max_length, with_x=spec.type is FieldType.ID_NUMBER), keyed
+        )
+
+    def _answer(self, spec: FormField) -> str:
+        """What the resident has given for ``spec`` so far: a choice by its catalog text, "" for none."""
+        widget = self.query_one(f"#f-{spec.key}")
+        if isinstance(widget, RadioSet):
+            return widget.pressed_button.name if widget.pressed_button else ""
+        return widget.value
 
     @on(Button.Pressed, "#back")
     def back(self) -> None:
@@ -101,18 +139,15 @@ class ApplyScreen(KioskScreen):
     @on(Button.Pressed, "#next")
     def next(self) -> None:
         app = self.application
-        answers = {}
-        for spec in app.item.form:
-            widget = self.query_one(f"#f-{spec.key}")
-            value = widget.value
-            answers[spec.key] = "" if value is Select.BLANK or value is None else str(value)
-        errors = app.set_values(answers, self.services.today())
+        errors = app.set_values({spec.key: self._answer(spec) for spec in app.item.form}, self.services.today())
         for spec in app.item.form:
             error = errors.get(spec.key)
             self.query_one(f"#e-{spec.key}", Static).update(f"⚠ {self._(error)}" if error else "")
         app.materials = {box.name for box in self.query(".material").results(Checkbox) if box.value}
         pressed = self.query_one("#delivery", RadioSet).pressed_button
-        delivery_error = app.set_delivery(pressed.name if pressed else "", self.query_one("#mail-address", Input).value)
+        delivery_error = app.set_delivery(
+            pressed.name if pressed else "", self.query_one("#mail-address", Input).value, self._answer(MAIL_PHONE)
+        )
         self.query_one("#e-delivery", Static).update(f"⚠ {self._(delivery_error)}" if delivery_error else "")
         if errors or delivery_error:
             first = next(iter(errors), None)

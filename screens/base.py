@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 
 from kiosk.elderly import step_of
 from kiosk.services import KioskServices
@@ -85,3 +86,17 @@ class KioskScreen(Translated, Screen):
 
     def go_home(self) -> None:
         self.post_message(EndVisit())
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        if self.job_failed(event.worker.group):
+            self.app.job_failed(type(self).__name__, event.worker)
+        else:
+            self.app.crash(event.worker.error, f"{type(self).__name__}: job {event.worker.group!r} failed")
+
+    def job_failed(self, group: str) -> bool:
+        """A job of this screen (a worker of ``group``) failed with an exception nobody expected. Tell the person
+        what to do and make the screen usable again, and return True; the default, False, makes
+        the failure a crash, since nothing here knows what state it left behind."""
+        return False

@@ -6,6 +6,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from config.i18n import _
+from kiosk.services import RECEIPT_FAILED
 from kiosk.session import upload_state
 from screens.base import KioskScreen
 from screens.evaluate import EvaluateScreen
@@ -45,6 +46,11 @@ class DoneScreen(KioskScreen):
         outcome = self.services.print_receipt(self.visit.saved)
         text = self._("回执已打印，请取走。") if outcome.printed else f"⚠ {self._(outcome.message)}"
         self.app.call_from_thread(self.query_one("#print-state", Static).update, text)
+
+    def job_failed(self, group: str) -> bool:
+        if group == "print":
+            self.query_one("#print-state", Static).update(f"⚠ {self._(RECEIPT_FAILED)}")
+        return group in ("print", "upload")  # the upload state simply stays as it was
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:
         super().on_sync_status_changed(message)

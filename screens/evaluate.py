@@ -50,6 +50,15 @@ class EvaluateScreen(KioskScreen):
         else:
             self.app.call_from_thread(self._finish, self._("感谢您的评价！"))
 
+    def job_failed(self, group: str) -> bool:
+        self._finish(
+            self._(
+                "评价暂时未能保存，请到窗口或拨打 {hotline} 评价，谢谢您。",
+                hotline=self.services.settings.station.hotline,
+            )
+        )
+        return group == "rate"
+
     def _finish(self, text: str) -> None:
         self.query_one("#evaluate-state", Static).update(text)
         self.query_one("#skip", Button).label = self._("返回首页")

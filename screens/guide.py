@@ -5,10 +5,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Static
 
+from config import faults
 from config.i18n import Translator, _
 from kiosk.catalog import ServiceItem
 from kiosk.layouts import guide_sections
-from kiosk.services import PrintOutcome
+from kiosk.services import NOTICE_FAILED, PrintOutcome
 from kiosk.session import Applicant, Application
 from screens.apply import ApplyScreen
 from screens.base import KioskScreen
@@ -63,8 +64,13 @@ class GuideScreen(KioskScreen):
         else:
             self.notify(self._(outcome.message), title=self._("未能打印"), severity="warning", timeout=12)
 
+    def job_failed(self, group: str) -> bool:
+        self._printed(PrintOutcome(False, NOTICE_FAILED))
+        return group == "print"
+
     @on(Button.Pressed, "#start")
     def start(self) -> None:
+        faults.inject("apply")
         if self.visit.applicant is None:
             self.app.push_screen(IdentifyScreen(), self._identified)
         else:

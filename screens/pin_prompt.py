@@ -8,12 +8,13 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from config.i18n import _
 from screens.base import Translated
+from screens.widgets.keypad import Keypad
 
 MAX_DIGITS = 12
 
@@ -35,34 +36,22 @@ class PinPrompt(Translated, ModalScreen[bool]):
             yield Static(self._(self.title_text), id="pin-title", markup=False)
             yield Input(password=True, restrict=r"[0-9]*", max_length=MAX_DIGITS, id="pin-input")
             yield Static(id="pin-error", classes="error", markup=False)
-            with Grid(id="pin-keys"):
-                for key in "123456789":
-                    yield self._key(key, f"key-{key}")
-                yield self._key(self._("删除"), "key-delete")
-                yield self._key("0", "key-0")
-                yield self._key(self._("确定"), "key-ok", "primary")
+            yield Keypad(self._("删除"), self._("确定"), id="pin-keys")
             with Horizontal(id="pin-actions"):
                 yield Button(self._("取消"), id="pin-cancel", classes="back")
-
-    @staticmethod
-    def _key(label: str, id: str, classes: str = "") -> Button:
-        button = Button(label, id=id, classes=f"pin-key {classes}".strip())
-        button.can_focus = False  # the field keeps the focus, so a keyboard works alongside the keypad
-        return button
 
     def on_mount(self) -> None:
         self.query_one("#pin-input", Input).focus()
 
-    @on(Button.Pressed, ".pin-key")
-    def key(self, event: Button.Pressed) -> None:
+    def on_keypad_pressed(self, event: Keypad.Pressed) -> None:
         field = self.query_one("#pin-input", Input)
-        match event.button.id:
-            case "key-ok":
+        match event.key:
+            case "ok":
                 self.submit()
-            case "key-delete":
+            case "delete":
                 field.value = field.value[:-1]
-            case key if len(field.value) < MAX_DIGITS:
-                field.value += key.removeprefix("key-")
+            case digit if len(field.value) < MAX_DIGITS:
+                field.value += digit
         field.cursor_position = len(field.value)
 
     @on(Input.Submitted, "#pin-input")

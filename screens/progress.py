@@ -74,6 +74,15 @@ class ProgressScreen(KioskScreen):
             return
         self.app.call_from_thread(self._show, found, "", rated)
 
+    def job_failed(self, group: str) -> bool:
+        self.query_one("#progress-result", Static).update(
+            self._(
+                "⚠ 暂时查不到，请稍后再试，或到窗口、拨打 {hotline} 查询。",
+                hotline=self.services.settings.station.hotline,
+            )
+        )
+        return group == "lookup"
+
     def _show(self, found: StoredSubmission | None, error: str, rated: int | None) -> None:
         self.found = found
         result = self.query_one("#progress-result", Static)

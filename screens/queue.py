@@ -58,6 +58,10 @@ class QueueScreen(KioskScreen):
         text = "\n".join([number, self._("前面还有 {ahead} 人", ahead=ahead), note])
         self.app.call_from_thread(self._show, text)
 
+    def job_failed(self, group: str) -> bool:
+        self._show(self._("⚠ 未能取号，请到咨询台取号，或请工作人员帮助。"))
+        return group == "ticket"
+
     def _show(self, text: str) -> None:
         ticket = self.query_one("#ticket", Static)
         ticket.update(text)

@@ -6,6 +6,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Static
 
 from config.i18n import _
+from kiosk.identity import mask_phone
 from kiosk.services import CacheError
 from kiosk.session import DELIVERY_LABELS
 from kiosk.staff import CONSENT_TEXT
@@ -30,9 +31,15 @@ class ReviewScreen(KioskScreen):
             self._("取件方式：{delivery}", delivery=DELIVERY_LABELS[app.delivery]),
             self._("办理时限：{limit}", limit=app.item.time_limit_label),
         ]
+        if app.mail_phone:
+            mailed = self._("邮寄到：{address}（{phone}）", address=app.mail_address, phone=mask_phone(app.mail_phone))
+            lines.insert(-1, mailed)
+        missing = app.missing_materials
         with VerticalScroll(id="review"):
             yield Static("\n".join(lines), markup=False)
-            if decision := app.decision(self.services.today()):
+            if missing:
+                yield Static(self._missing_text(), id="missing", markup=False)
+            elif decision := app.decision(self.services.today()):
                 yield Static(self._("秒批结果：{decision}", decision=decision[1]), id="decision")
         if agent := self.app.staff:
             yield Static(
@@ -43,13 +50,35 @@ class ReviewScreen(KioskScreen):
         yield Static(id="review-error", classes="error")
         with Horizontal(classes="actions"):
             yield Button(self._("返回修改"), id="back", classes="back")
-            yield Button(self._("确认提交"), id="confirm", classes="primary")
+            if missing:
+                yield Button(self._("缺材料，先提交"), id="confirm-pending")
+                yield Button(self._("都带了，确认提交"), id="confirm-all", classes="primary")
+            else:
+                yield Button(self._("确认提交"), id="confirm", classes="primary")
+
+    def _missing_text(self) -> str:
+        """Everything still missing, at once (一次性告知), and what filing without it means."""
+        app = self.visit.application
+        lines = [self._("⚠ 以下材料您还没有勾选：")]
+        for material in app.missing_materials:
+            lines.append("  · " + self._("{name}（{form}）", name=material.name, form=material.form))
+        lines.append(self._("带了请点「都带了，确认提交」；没带也可以先提交，材料待补，回执上会列出，补齐后交到窗口。"))
+        if app.item.instant is not None:
+            lines.append(self._("材料齐全才能即时办结：先提交的，补齐材料后由窗口办理。"))
+        return "\n".join(lines)
 
     @on(Button.Pressed, "#back")
     def back(self) -> None:
         self.dismiss()
 
-    @on(Button.Pressed, "#confirm")
+    @on(Button.Pressed, "#confirm-all")
+    def confirm_all(self) -> None:
+        """The resident has every material with them: as if each were ticked."""
+        application = self.visit.application
+        application.materials = {m.name for m in application.item.materials}
+        self.confirm()
+
+    @on(Button.Pressed, "#confirm, #confirm-pending")
     def confirm(self) -> None:
         application = self.visit.application
         if agent := self.app.staff:
@@ -61,7 +90,8 @@ class ReviewScreen(KioskScreen):
             application.file_on_behalf(agent, consent_at=self.services.now())
         else:
             application.agent = application.consent_at = None  # staff signed out meanwhile: the resident files
-        self.query_one("#confirm", Button).disabled = True
+        for button in self.query(".actions Button").results(Button):
+            button.disabled = True
         self.query_one("#review-error", Static).update(self._("正在保存，请稍候…"))
         self.save()
 
@@ -74,9 +104,18 @@ class ReviewScreen(KioskScreen):
             return
         self.app.call_from_thread(self._saved, saved)
 
+    def job_failed(self, group: str) -> bool:
+        # The failure may have come after the commit: a second press could file twice. Staff see today's filings.
+        self.query_one("#review-error", Static).update(
+            self._("⚠ 保存时出了问题，申请可能已经保存。请不要再次提交，请工作人员在代办台帮您查看今天的提交。")
+        )
+        self.query_one("#back", Button).disabled = False
+        return group == "save"
+
     def _failed(self, message: str) -> None:
         self.query_one("#review-error", Static).update(f"⚠ {message}")
-        self.query_one("#confirm", Button).disabled = False
+        for button in self.query(".actions Button").results(Button):
+            button.disabled = False
 
     def _saved(self, saved) -> None:
         self.visit.saved = saved

@@ -65,6 +65,10 @@ class StaffDesk(KioskScreen):
         if not filed:
             self._message(self._("今天还没有在本机提交的申请"))
 
+    def job_failed(self, group: str) -> bool:
+        self._message(self._("⚠ 操作没有完成（详情已记入日志），请再试一次，或请技术员查看。"))
+        return group in ("desk", "reprint")
+
     def _message(self, text: str) -> None:
         self.query_one("#desk-message", Static).update(text)
 

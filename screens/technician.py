@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Log, Select, Static, Switch, TabbedContent, TabPane
 
+from config import faults
 from config.editor import FieldInfo, InvalidSetting, backup_path, editable_fields, save_settings
 from config.i18n import _
 from config.settings import Settings, SettingsError
@@ -116,6 +117,18 @@ class TechnicianScreen(KioskScreen):
         rows = device_rows(self.services, self._reader_state())
         self.query_one("#devices", Static).update("\n".join(self._(row.line) for row in rows))
 
+    def job_failed(self, group: str) -> bool:
+        text = self._("⚠ 没有完成：出了程序错误，详情见下方日志。")
+        if group == "device-test":
+            self._result(text)
+        elif group in ("sync-now", "enrol"):
+            self.query_one("#sync-now", Button).disabled = self.query_one("#enrol", Button).disabled = False
+            self.query_one("#enrol-result", Static).update(text)
+        elif group == "settings":
+            self._settings_result(text, True)
+        self.load_log()
+        return True  # the technician reads the log; the screen stays usable
+
     def _result(self, text: str) -> None:
         self.query_one("#device-result", Static).update(text)
 
@@ -170,6 +183,7 @@ class TechnicianScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, group="device-test", exit_on_error=False)
     def _device_job(self, job: str) -> None:
+        faults.inject("device-test")
         if job == "print":
             outcome = self.services.print_test_page()
             text = self._("测试页已打印，请检查纸上的内容") if outcome.printed else self._(outcome.message)

@@ -5,6 +5,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from config import faults
 from config.i18n import LANGUAGES, _
 from kiosk.serial import SerialNumber, SerialNumberError
 from kiosk.services import CacheError
@@ -60,6 +61,7 @@ class WelcomeScreen(KioskScreen):
 
     @on(Button.Pressed, "#apply")
     def start_apply(self) -> None:
+        faults.inject("welcome")
         self.app.push_screen(IdentifyScreen(), self._identified)
 
     def _identified(self, applicant: Applicant | None) -> None:
@@ -130,6 +132,10 @@ class WelcomeScreen(KioskScreen):
             self.check_code(message.code)
             return
         self.app.push_screen(ProgressScreen(serial=str(serial)))
+
+    def job_failed(self, group: str) -> bool:
+        self.notify(self._("没能处理这个码，请到咨询台询问。"), severity="warning", timeout=10)
+        return group == "scan"
 
     @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
     def check_code(self, code: str) -> None:

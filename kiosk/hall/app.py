@@ -46,6 +46,7 @@ from kiosk.hall.models import (
     SubmissionResults,
     content_hash,
 )
+from kiosk.hall.rules import instant_grant_holds
 from kiosk.hall.storage import (
     CaseFinished,
     EnrolmentRefused,
@@ -139,7 +140,7 @@ def create_app(storage: HallStorage) -> FastAPI:
     Staff = Annotated[Principal, Depends(staff)]
     Anyone = Annotated[Principal, Depends(principal)]
 
-    def open_payload(submission: SubmissionIn) -> str:
+    def open_payload(submission: SubmissionIn) -> tuple[str, dict[str, Any]]:
         aad = associated_data(submission.id, submission.schema_version)
         try:
             text = open_sealed(submission.envelope, storage.hall_keys.private, aad).decode("utf-8")
@@ -153,7 +154,7 @@ def create_app(storage: HallStorage) -> FastAPI:
             data = None
         if not isinstance(data, dict):
             raise Rejected("envelope: the payload is not a JSON object")
-        return text
+        return text, data
 
     def accept_submission(sender: Principal, item: SubmissionIn | dict[str, Any]) -> SubmissionResult:
         try:
@@ -161,8 +162,12 @@ def create_app(storage: HallStorage) -> FastAPI:
         except ValidationError as exc:
             return SubmissionResult(id=_raw_id(item, "id"), status=422, error=_errors(exc))
         try:
-            payload = open_payload(submission)
-            created, answer = storage.record_submission(sender, submission, payload, content_hash(submission))
+            payload, data = open_payload(submission)
+            filed_on = datetime.fromisoformat(submission.created_at.upper()).date()
+            instant = instant_grant_holds(storage.catalog_item(submission.item_code), data, filed_on)
+            created, answer = storage.record_submission(
+                sender, submission, payload, content_hash(submission), instant=instant
+            )
         except Rejected as exc:
             return SubmissionResult(id=submission.id, status=422, error=str(exc))
         return SubmissionResult(id=submission.id, status=201 if created else 200, answer=answer)

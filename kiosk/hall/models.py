@@ -179,6 +179,8 @@ class EvaluationIn(BaseModel):
     submission_id: Annotated[Text, Field(min_length=1, max_length=64)]
     level: Annotated[int, Field(ge=1, le=5)]
     created_at: IsoDateTime
+    reason: Annotated[Text, Field(min_length=1, max_length=40)] | None = None
+    """Why the service was rated 不满意 or 非常不满意, from the kiosk's short list; the hall follows it up."""
 
 
 class EvaluationBatch(BaseModel):

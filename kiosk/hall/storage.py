@@ -44,6 +44,7 @@ from offline_cache.envelope import HallKeyPair
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or typed without mistakes
 CODE_LENGTH = 8
 HEARTBEATS_KEPT = 100
+INSTANT_NOTE = "即时办结（秒批，大厅已按规则复核）"
 CHINA = timezone(timedelta(hours=8), "CST")  # case numbers count by the year in China
 
 
@@ -127,9 +128,10 @@ class HallStorage(ABC):
 
     @abstractmethod
     def record_submission(
-        self, sender: Principal, submission: SubmissionIn, payload: str, content_hash: str
+        self, sender: Principal, submission: SubmissionIn, payload: str, content_hash: str, instant: bool = False
     ) -> tuple[bool, SubmissionAnswer]:
-        """Store a submission with its opened ``payload`` and open its case: ``(True, answer)``. The same
+        """Store a submission with its opened ``payload`` and open its case at 申请, or, when ``instant`` (the
+        hall has re-decided the grant), close it at once at the last stage: ``(True, answer)``. The same
         submission again: ``(False, first answer)``. :class:`Rejected` if its id or serial is taken by other
         content."""
 
@@ -159,6 +161,11 @@ class HallStorage(ABC):
     @abstractmethod
     def record_evaluation(self, sender: Principal, evaluation: EvaluationIn, content_hash: str) -> bool:
         """True if stored now, False if held already; :class:`Rejected` if the submission has another rating."""
+
+    @abstractmethod
+    def evaluations(self) -> list[dict[str, Any]]:
+        """Every rating, newest first: ``submission_id``, ``serial`` (empty until the submission arrives),
+        ``level``, ``reason``, ``created_at``, ``kiosk_id``."""
 
     @abstractmethod
     def record_heartbeat(self, sender: Principal, heartbeat: HeartbeatIn) -> None: ...
@@ -217,7 +224,7 @@ CREATE TABLE IF NOT EXISTS case_history (
 CREATE INDEX IF NOT EXISTS case_history_submission ON case_history (submission_id);
 CREATE TABLE IF NOT EXISTS evaluations (
     submission_id TEXT PRIMARY KEY, level INTEGER NOT NULL, created_at TEXT NOT NULL, content_hash TEXT NOT NULL,
-    kiosk_id TEXT NOT NULL, received_at TEXT NOT NULL
+    kiosk_id TEXT NOT NULL, received_at TEXT NOT NULL, reason TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS heartbeats (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kiosk_id TEXT NOT NULL, received_at TEXT NOT NULL, body TEXT NOT NULL
@@ -264,6 +271,9 @@ class SqliteHallStorage(HallStorage):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(evaluations)")}
+        if "reason" not in columns:  # a hall file made before ratings carried their reason
+            self._db.execute("ALTER TABLE evaluations ADD COLUMN reason TEXT NOT NULL DEFAULT ''")
         self._keys = self._load_keys()
 
     def close(self) -> None:
@@ -378,7 +388,7 @@ class SqliteHallStorage(HallStorage):
     # Submissions and cases
 
     def record_submission(
-        self, sender: Principal, submission: SubmissionIn, payload: str, content_hash: str
+        self, sender: Principal, submission: SubmissionIn, payload: str, content_hash: str, instant: bool = False
     ) -> tuple[bool, SubmissionAnswer]:
         now = _now()
         year = now.astimezone(CHINA).year
@@ -389,7 +399,7 @@ class SqliteHallStorage(HallStorage):
                     id=submission.id,
                     serial=submission.serial,
                     case_number=f"SL{year}{number:06d}",
-                    stage=STAGES[0],
+                    stage=STAGES[-1] if instant else STAGES[0],
                     received_at=_iso(now),
                 )
                 db.execute(
@@ -414,9 +424,10 @@ class SqliteHallStorage(HallStorage):
                         self._next(db, "change"),
                     ],
                 )
-                db.execute(
-                    "INSERT INTO case_history (submission_id, stage, at, note) VALUES (?, ?, ?, '')",
-                    [submission.id, answer.stage, answer.received_at],
+                stages = STAGES if instant else STAGES[:1]
+                db.executemany(
+                    "INSERT INTO case_history (submission_id, stage, at, note) VALUES (?, ?, ?, ?)",
+                    [(submission.id, stage, answer.received_at, INSTANT_NOTE if instant else "") for stage in stages],
                 )
                 self._seen(db, sender, answer.received_at)
             return True, answer
@@ -533,8 +544,8 @@ class SqliteHallStorage(HallStorage):
         try:
             with self._write() as db:
                 db.execute(
-                    "INSERT INTO evaluations (submission_id, level, created_at, content_hash, kiosk_id, received_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO evaluations (submission_id, level, created_at, content_hash, kiosk_id, received_at,"
+                    " reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [
                         evaluation.submission_id,
                         evaluation.level,
@@ -542,6 +553,7 @@ class SqliteHallStorage(HallStorage):
                         content_hash,
                         sender.kiosk_id,
                         now,
+                        evaluation.reason or "",
                     ],
                 )
                 self._seen(db, sender, now)
@@ -556,6 +568,15 @@ class SqliteHallStorage(HallStorage):
             if row[0] != content_hash:
                 raise Rejected("submission already rated with a different rating") from None
             return False
+
+    def evaluations(self) -> list[dict[str, Any]]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT e.submission_id, COALESCE(s.serial, ''), e.level, e.reason, e.created_at, e.kiosk_id"
+                " FROM evaluations e LEFT JOIN submissions s ON s.id = e.submission_id ORDER BY e.created_at DESC"
+            ).fetchall()
+        keys = ("submission_id", "serial", "level", "reason", "created_at", "kiosk_id")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def record_heartbeat(self, sender: Principal, heartbeat: HeartbeatIn) -> None:
         now = _iso(_now())
