@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -9,9 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, work
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.message import Message
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from config.i18n import LANGUAGES, Translator, _, to_simplified, translator
@@ -45,6 +48,7 @@ from screens.pin_prompt import PinPrompt
 from screens.staff_desk import StaffDesk
 from screens.technician import TechnicianScreen
 from screens.welcome import WelcomeScreen
+from screens.widgets.notice_bar import NoticeBar
 
 if TYPE_CHECKING:
     from kiosk.hall.runner import HallServer  # the demo's hall; a kiosk in service never loads the server
@@ -61,6 +65,10 @@ class _ToScreen(Message):
     def __init__(self, inner: Message) -> None:
         super().__init__()
         self.inner = inner
+
+
+class _CardTaken(Message):
+    """The card was lifted off the reader."""
 
 
 class KioskApp(App, inherit_bindings=False):
@@ -110,6 +118,10 @@ class KioskApp(App, inherit_bindings=False):
         self.wedge = WedgeDetector() if services.settings.devices.wedge_scanner else None
         self._replayed: set[int] = set()  # keys the wedge detector held back, handed on as typing
         self.crashed = False
+        self.card_present = False  # as the reader last said, from its thread
+        self._card_reminder: str | None = None
+        self._disable_notifications = True  # no toasts: see show_notices
+        self._notice_timer: Timer | None = None
 
     @property
     def translator(self) -> Translator:
@@ -149,6 +161,27 @@ class KioskApp(App, inherit_bindings=False):
             self.push_screen(CrashNotice(), lambda _: self.end_visit())
 
     # A failure of our own ----------------------------------------------------------------------------------
+
+    # Notifications ----------------------------------------------------------------------------------------
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=True) -> None:
+        """As Textual's, but shown in the screen's own notice bar, never as a toast over its buttons."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+        self.show_notices()
+
+    def clear_notifications(self) -> None:
+        super().clear_notifications()
+        self.show_notices()
+
+    def show_notices(self) -> None:
+        """Show the notifications still current on the current screen, and again when the next one expires."""
+        notices = list(self._notifications)  # iterating drops the expired ones
+        with contextlib.suppress(NoMatches, ScreenStackError):
+            self.screen.query_one(NoticeBar).show(notices)
+        if self._notice_timer is not None:
+            self._notice_timer.stop()
+        if notices:
+            self._notice_timer = self.set_timer(min(n.time_left for n in notices) + 0.05, self.show_notices)
 
     def _handle_exception(self, error: Exception) -> None:
         """Any exception nothing else caught, in a handler, a callback or a worker: :meth:`crash`."""
@@ -214,6 +247,7 @@ class KioskApp(App, inherit_bindings=False):
         """Called by device back-ends, from any thread."""
         match event:
             case CardPlaced(card):
+                self.card_present = True
                 self.post_message(_ToScreen(CardRead(Applicant.from_card(card))))
             case CardReadFailed(reason):
                 self.post_message(
@@ -222,7 +256,9 @@ class KioskApp(App, inherit_bindings=False):
                     )
                 )
             case CardRemoved():
-                pass  # lifting the card does not end the visit: the resident may still be filling in the form
+                # Lifting the card does not end the visit: the resident may still be filling in the form.
+                self.card_present = False
+                self.post_message(_CardTaken())
             case ReaderConnected(description):
                 log.info("card reader connected: %s", description)
                 self.post_message(_ToScreen(ReaderStatus(True, _("读卡器已就绪"), description)))
@@ -316,7 +352,9 @@ class KioskApp(App, inherit_bindings=False):
 
     def end_visit(self, keep_language: bool = False) -> None:
         """Forget the visitor: every screen they saw is closed, and the next person starts afresh (in the same
-        language if ``keep_language``)."""
+        language if ``keep_language``). A card left on the reader is called for, on screen and aloud."""
+        card_left = self.card_present and self.visit.applicant is not None and self.visit.applicant.source == "card"
+        language = self.visit.language
         self.visit = Visit(language=self.visit.language) if keep_language else Visit()
         self.apply_theme()
         self.clear_notifications()
@@ -324,6 +362,24 @@ class KioskApp(App, inherit_bindings=False):
             self.pop_screen()
         self._last_activity = self.clock()
         self.refresh_sync_status()
+        if card_left:
+            self._remind_card(language)
+
+    def _remind_card(self, language: str) -> None:
+        reminder = translator(language)(PROMPTS["take_card"])
+        self.speaker.say(reminder, language)
+        self.notify(reminder, severity="warning", timeout=30)
+        self._card_reminder = reminder
+
+    def on__card_taken(self, _: _CardTaken) -> None:
+        """The card left on the reader was taken: its reminder has done its job."""
+        if self._card_reminder is None:
+            return
+        for notification in list(self._notifications):
+            if notification.message == self._card_reminder:
+                del self._notifications[notification]
+        self._card_reminder = None
+        self.show_notices()
 
     # Technician mode -------------------------------------------------------------------------------------
 

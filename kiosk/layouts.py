@@ -98,6 +98,10 @@ def application_receipt(saved: StoredSubmission, station_name: str, hotline: str
         Text(f"事项：{m['item_name']}（{m['item_code']}）"),
         Text(f"申请人：{m['applicant']}  {m['number']}"),
         Text(f"已交材料：{'、'.join(m['materials']) or '无'}"),
+    ]
+    if missing := m.get("missing_materials"):  # told at once, on paper too: nobody comes twice to learn it
+        blocks.append(Text(f"待补材料：{'、'.join(missing)}（补齐后交窗口）", bold=True))
+    blocks += [
         Text(f"取件方式：{DELIVERY_LABELS.get(m['delivery'], m['delivery'])}"),
         Text(f"办理时限：{expected}"),
     ]

@@ -31,13 +31,14 @@ from devices import DeviceError
 from kiosk.pin import PinGate, verify_secret
 from kiosk.services import KioskServices
 from kiosk.sync_commands import enrol
+from kiosk.voice import voice_status
 from offline_cache import CacheError, Enrolment
 from offline_cache.hall_client import HallRefused, HallRejected, HallUnreachable, NotTheHall, SyncError
 
 LOG_NAME = "kiosk.log"
 HIDDEN = "***"
 _VERSIONS_OF = ("kiosk", "textual", "pyserial", "python-escpos", "cryptography", "requests", "pydantic", "tomlkit")
-_STATES = {"ok": _("正常"), "fault": _("故障")}
+_STATES = {"ok": _("正常"), "fault": _("故障"), "off": _("未启用")}
 SIMULATOR = _("模拟器")
 
 
@@ -92,6 +93,8 @@ def device_rows(services: KioskServices, reader_state: dict[str, Any] | None = N
     for key, (label, where) in places.items():
         state = health.get(key) or {}
         rows.append(DeviceRow(key, label, where, state.get("state", ""), state.get("detail", "")))
+    voice_state, voice_detail = voice_status(services.settings.accessibility)
+    rows.append(DeviceRow("voice", _("语音"), services.settings.accessibility.voice_command, voice_state, voice_detail))
     return rows
 
 

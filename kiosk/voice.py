@@ -175,6 +175,18 @@ def _signal_group(process: subprocess.Popen, sig: signal.Signals) -> None:
         pass
 
 
+def voice_status(settings: AccessibilitySettings) -> tuple[str, str]:
+    """Whether voice guidance can speak, for the technician: ``("ok" | "off" | "fault", what to do)``."""
+    if not settings.voice:
+        return "off", _("设置中已关闭语音提示")
+    if shutil.which(settings.voice_command) is None:
+        return "fault", _(
+            "找不到语音程序 {command}，长辈模式不会出声：请安装 espeak-ng，或在设置中关闭语音",
+            command=settings.voice_command,
+        )
+    return "ok", ""
+
+
 def make_speaker(settings: AccessibilitySettings) -> Speaker:
     """The speaker the settings ask for: espeak-ng when voice is on and the program is installed, else silence."""
     if not settings.voice:

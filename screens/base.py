@@ -12,6 +12,7 @@ from kiosk.services import KioskServices
 from kiosk.session import Visit
 from kiosk.voice import PROMPTS
 from screens.messages import EndVisit, SyncStatusChanged
+from screens.widgets.notice_bar import NoticeBar
 from screens.widgets.status_bar import StatusBar
 from screens.widgets.step_indicator import StepIndicator
 
@@ -46,6 +47,7 @@ class KioskScreen(Translated, Screen):
         yield StatusBar(self.content(self.services.settings.station.name), self._(self.TITLE), self.app.translator)
         yield Static(id="staff-banner", markup=False)
         yield StepIndicator(id="step")
+        yield NoticeBar(id="notices")
         yield from self.compose_body()
 
     def compose_body(self) -> ComposeResult:
@@ -54,6 +56,7 @@ class KioskScreen(Translated, Screen):
     def on_screen_resume(self) -> None:
         status = self.app.sync_status
         self.on_sync_status_changed(status)
+        self.app.show_notices()
         self.show_staff()
         if self.visit.elderly:
             self.guide_elderly()

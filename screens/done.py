@@ -29,6 +29,14 @@ class DoneScreen(KioskScreen):
                 yield Static(saved.serial, id="serial")
                 if decision := saved.masked["decision"]:
                     yield Static(self._("即时办结：{decision}", decision=decision), id="decision")
+                if missing := saved.masked.get("missing_materials"):
+                    yield Static(
+                        self._(
+                            "材料待补：{materials}。补齐后请交到窗口，回执上也列出了。",
+                            materials=self.app.translator.join(self.content(m) for m in missing),
+                        ),
+                        id="missing",
+                    )
                 yield Static(self._("请凭流水号查询进度、领取结果。"), classes="hint")
                 yield Static(self._("正在打印回执…"), id="print-state")
                 yield Static(self._(upload_state(saved)), id="upload-state")

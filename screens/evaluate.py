@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from config.i18n import _
-from kiosk.evaluation import LEVELS
+from kiosk.evaluation import BAD_LEVELS, BAD_REVIEW_REASONS, LEVELS
 from kiosk.services import AlreadyRated, CacheError, StoredSubmission
 from screens.base import KioskScreen
 
@@ -21,6 +21,7 @@ class EvaluateScreen(KioskScreen):
     def __init__(self, saved: StoredSubmission) -> None:
         super().__init__()
         self.saved = saved
+        self.stars = 0
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="evaluate"):
@@ -29,20 +30,37 @@ class EvaluateScreen(KioskScreen):
                 for level in LEVELS:
                     label = self._(level.label)
                     yield Button(f"{label}\n{'★' * level.stars}", id=f"level-{level.stars}", classes="level")
+            with Vertical(id="bad-review"):
+                yield Static(self._("很抱歉让您不满意。请点一项主要原因，我们会跟进改进："), id="reason-prompt")
+                with Grid(id="reasons"):
+                    for n, reason in enumerate(BAD_REVIEW_REASONS):
+                        yield Button(self._(reason), id=f"reason-{n}", classes="reason", name=reason)
             yield Static(id="evaluate-state")
         with Horizontal(classes="actions"):
             yield Button(self._("不评价，返回首页"), id="skip", classes="back")
 
     @on(Button.Pressed, ".level")
     def rate(self, event: Button.Pressed) -> None:
-        for button in self.query(".level").results(Button):
+        self.stars = int(event.button.id.removeprefix("level-"))
+        if self.stars in BAD_LEVELS:  # the 好差评 rules ask a bad review for its reason, for the follow-up
+            self.query_one("#bad-review").display = True
+            self.query_one("#reasons Button").focus()
+            return
+        self.save(self.stars, "")
+
+    @on(Button.Pressed, ".reason")
+    def give_reason(self, event: Button.Pressed) -> None:
+        self.save(self.stars, event.button.name)
+
+    def save(self, stars: int, reason: str) -> None:
+        for button in self.query(".level, .reason").results(Button):
             button.disabled = True
-        self.save(int(event.button.id.removeprefix("level-")))
+        self._save(stars, reason)
 
     @work(thread=True, exclusive=True, group="rate", exit_on_error=False)
-    def save(self, stars: int) -> None:
+    def _save(self, stars: int, reason: str) -> None:
         try:
-            self.services.rate(self.saved, stars)
+            self.services.rate(self.saved, stars, reason)
         except AlreadyRated as exc:
             self.app.call_from_thread(self._finish, self._(exc))
         except CacheError as exc:

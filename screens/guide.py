@@ -9,11 +9,12 @@ from config import faults
 from config.i18n import Translator, _
 from kiosk.catalog import ServiceItem
 from kiosk.layouts import guide_sections
-from kiosk.services import NOTICE_FAILED, PrintOutcome
+from kiosk.services import NOTICE_FAILED, CacheError, PrintOutcome, StoredSubmission
 from kiosk.session import Applicant, Application
 from screens.apply import ApplyScreen
 from screens.base import KioskScreen
 from screens.identify import IdentifyScreen
+from screens.progress import ProgressScreen
 
 
 def guide_text(item: ServiceItem, members: list[ServiceItem], tr: Translator) -> str:
@@ -65,8 +66,10 @@ class GuideScreen(KioskScreen):
             self.notify(self._(outcome.message), title=self._("未能打印"), severity="warning", timeout=12)
 
     def job_failed(self, group: str) -> bool:
-        self._printed(PrintOutcome(False, NOTICE_FAILED))
-        return group == "print"
+        if group == "print":
+            self._printed(PrintOutcome(False, NOTICE_FAILED))
+            return True
+        return False
 
     @on(Button.Pressed, "#start")
     def start(self) -> None:
@@ -86,5 +89,30 @@ class GuideScreen(KioskScreen):
         if reason := application.blocked_reason(self.services.today()):
             self.notify(self._(reason), title=self._("暂不能办理"), severity="warning", timeout=12)
             return
-        self.visit.application = application
-        self.app.push_screen(ApplyScreen())
+        self.query_one("#start", Button).disabled = True
+        self.look_for_repeat(application)
+
+    @work(thread=True, exclusive=True, group="repeat", exit_on_error=False)
+    def look_for_repeat(self, application: Application) -> None:
+        """A second filing of an open (or instantly granted) case is shown the first one instead."""
+        try:
+            existing = self.services.existing_case(application)
+        except CacheError:
+            existing = None  # the store will say what is wrong when the application is saved
+        self.app.call_from_thread(self._start_or_show, application, existing)
+
+    def _start_or_show(self, application: Application, existing: StoredSubmission | None) -> None:
+        self.query_one("#start", Button).disabled = False
+        if existing is None:
+            self.visit.application = application
+            self.app.push_screen(ApplyScreen())
+            return
+        self.notify(
+            self._(
+                "您已经申请过这个事项，流水号 {serial}，不用再次申请。下面是它的办理进度。",
+                serial=existing.serial,
+            ),
+            title=self._("已有申请"),
+            timeout=15,
+        )
+        self.app.push_screen(ProgressScreen(serial=existing.serial))

@@ -7,8 +7,8 @@ from textual.widgets import Button, Input, Label, Static
 
 from config.i18n import _
 from kiosk.serial import SerialNumberError
-from kiosk.services import CacheError, StoredSubmission
-from kiosk.session import stage_text, upload_state
+from kiosk.services import CacheError, CaseProgress, StoredSubmission
+from kiosk.session import CASE_STAGES, stage_text, upload_state
 from screens.base import KioskScreen
 from screens.evaluate import EvaluateScreen
 from screens.messages import ScanReceived
@@ -64,15 +64,16 @@ class ProgressScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, group="lookup", exit_on_error=False)
     def find(self, text: str) -> None:
+        """This kiosk's record, and the hall's when it answers: a case filed elsewhere is found there too."""
         rated = None
         try:
-            found = self.services.find(text)
-            if found is not None:
-                rated = self.services.store.evaluation_of(found.id)
+            progress = self.services.progress(text)
+            if progress.local is not None:
+                rated = self.services.store.evaluation_of(progress.local.id)
         except (SerialNumberError, CacheError) as exc:
-            self.app.call_from_thread(self._show, None, f"⚠ {self._(exc)}", None)
+            self.app.call_from_thread(self._failed, f"⚠ {self._(exc)}")
             return
-        self.app.call_from_thread(self._show, found, "", rated)
+        self.app.call_from_thread(self._show, progress, rated)
 
     def job_failed(self, group: str) -> bool:
         self.query_one("#progress-result", Static).update(
@@ -83,35 +84,53 @@ class ProgressScreen(KioskScreen):
         )
         return group == "lookup"
 
-    def _show(self, found: StoredSubmission | None, error: str, rated: int | None) -> None:
+    def _failed(self, text: str) -> None:
+        self.found = None
+        self.query_one("#progress-result", Static).update(text)
+
+    def _show(self, progress: CaseProgress, rated: int | None) -> None:
+        found, hall = progress.local, progress.hall
         self.found = found
         result = self.query_one("#progress-result", Static)
-        if error:
-            result.update(error)
-            return
-        if found is None:
-            result.update(
-                self._(
-                    "本机没有这个流水号的记录。在其他窗口或网上办理的业务，请到窗口或拨打 {hotline} 查询。",
-                    hotline=self.services.settings.station.hotline,
+        hotline = self.services.settings.station.hotline
+        if found is None and hall is None:
+            if progress.online:
+                result.update(
+                    self._(
+                        "没有找到这个流水号，请核对回执上的号码。有疑问请到窗口或拨打 {hotline} 查询。", hotline=hotline
+                    )
                 )
-            )
+            else:
+                result.update(
+                    self._(
+                        "本机没有这个流水号的记录，现在也连不上政务服务中心。在其他窗口或网上办理的业务，"
+                        "请联网后再查，或到窗口、拨打 {hotline} 查询。",
+                        hotline=hotline,
+                    )
+                )
             return
-        m = found.masked
-        lines = [
-            self._("流水号：{serial}", serial=found.serial),
-            self._("事项：{item}", item=found.item_name),
-            self._("申请人：{name}", name=m["applicant"]),
-            self._("提交时间：{time}", time=found.created_at.strftime("%Y-%m-%d %H:%M")),
-            self._("当前状态：{state}", state=upload_state(found)),
-        ]
-        if found.stage:
+        lines = [self._("流水号：{serial}", serial=found.serial if found else hall["serial"])]
+        if found is not None:
+            lines += [
+                self._("事项：{item}", item=found.item_name),
+                self._("申请人：{name}", name=found.masked["applicant"]),
+                self._("提交时间：{time}", time=found.created_at.strftime("%Y-%m-%d %H:%M")),
+                self._("当前状态：{state}", state=upload_state(found)),
+            ]
+        elif hall.get("item_name"):
+            lines.append(self._("事项：{item}", item=hall["item_name"]))
+        if hall is not None:
+            lines.append(self._("办理进度：{stage}", stage=stage_text(hall["stage"])))
+        elif found.stage:
             lines.append(self._("办理进度：{stage}", stage=stage_text(found.stage)))
-        if m.get("decision"):
-            lines.append(self._("办理结果：{decision}", decision=m["decision"]))
-        lines.append(self._("评价：已评价") if rated else self._("评价：尚未评价"))
+            if not progress.online and found.stage_at is not None and found.stage != CASE_STAGES[-1]:
+                lines.append(self._("（截至 {time}，联网后更新）", time=found.stage_at.strftime("%m-%d %H:%M")))
+        if found is not None:
+            if decision := found.masked.get("decision"):
+                lines.append(self._("办理结果：{decision}", decision=decision))
+            lines.append(self._("评价：已评价") if rated else self._("评价：尚未评价"))
         result.update("\n".join(lines))
-        self.query_one("#rate", Button).disabled = rated is not None
+        self.query_one("#rate", Button).disabled = found is None or rated is not None
 
     @on(Button.Pressed, "#rate")
     def rate(self) -> None:

@@ -9,6 +9,7 @@ from config.i18n import _
 from kiosk.queue import CATEGORIES, QueueCategory
 from kiosk.services import CacheError
 from screens.base import KioskScreen
+from screens.messages import CardRead
 
 
 class QueueScreen(KioskScreen):
@@ -21,7 +22,9 @@ class QueueScreen(KioskScreen):
         with Vertical(id="queue"):
             age = self.services.settings.queue.priority_age
             yield Static(
-                self._("请选择要办理的业务类别（年满{age}周岁请先刷身份证，走优先窗口）", age=age), classes="prompt"
+                self._("请选择要办理的业务类别（年满{age}周岁请先刷身份证，走优先窗口）", age=age),
+                classes="prompt",
+                id="queue-prompt",
             )
             with Grid(id="categories"):
                 for category in CATEGORIES:
@@ -33,6 +36,15 @@ class QueueScreen(KioskScreen):
             yield Static(id="ticket")
         with Horizontal(classes="actions"):
             yield Button(self._("返回"), id="back", classes="back")
+
+    def on_card_read(self, message: CardRead) -> None:
+        """A card placed here decides the lane: older residents take the priority one."""
+        applicant = self.visit.applicant = message.applicant
+        if self.services.is_priority(applicant.birth_date):
+            text = self._("已读取：{name}。您可走优先窗口，请选择业务类别。", name=applicant.masked_name)
+        else:
+            text = self._("已读取：{name}。请选择业务类别。", name=applicant.masked_name)
+        self.query_one("#queue-prompt", Static).update(text)
 
     @on(Button.Pressed, "#categories Button")
     def choose(self, event: Button.Pressed) -> None:
