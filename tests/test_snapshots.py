@@ -45,9 +45,11 @@ async def _to_guide(pilot) -> None:
 async def _to_review(pilot) -> None:
     await _to_guide(pilot)
     await pilot.click("#start")
+    await _settle(pilot)
     await pilot.click("#f-phone")
     await pilot.press(*"13800001234")
-    await pilot.click(".material")
+    for box in pilot.app.screen.query(".material"):
+        await pilot.click(box)
     await pilot.click("#next")
     await _settle(pilot)
 

@@ -38,6 +38,7 @@ async def file_for(pilot, card, query: str = "lnryd") -> None:
     await pilot.press(*query, "enter", "enter")
     await settle(pilot)
     await pilot.click("#start")
+    await settle(pilot)
     await pilot.click("#f-phone")
     await pilot.press(*"13800001234")
     await pilot.click("#next")
@@ -52,12 +53,12 @@ async def test_staff_files_for_two_applicants_with_consent_recorded_and_printed(
         assert "李代办（工号 D001）" in screen_text(app)  # the banner says who is in
 
         await file_for(pilot, WANG)
-        await pilot.click("#confirm")  # not yet: the applicant has not agreed
+        await pilot.click("#confirm-all")  # not yet: the applicant has not agreed
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
         assert "代办须经申请人当面同意" in screen_text(app)
         await pilot.click("#consent")
-        await pilot.click("#confirm")
+        await pilot.click("#confirm-all")
         await settle(pilot)
         assert isinstance(app.screen, DoneScreen)
         first = app.visit.saved
@@ -70,7 +71,7 @@ async def test_staff_files_for_two_applicants_with_consent_recorded_and_printed(
         await settle(pilot)
         await file_for(pilot, LI)
         await pilot.click("#consent")
-        await pilot.click("#confirm")
+        await pilot.click("#confirm-pending")  # he files with his photo to follow: 材料待补
         await settle(pilot)
         second = app.visit.saved
 
@@ -119,12 +120,13 @@ async def test_a_resident_filing_alone_records_no_agent(app, services):
         await pilot.press(*"lnryd", "enter", "enter")
         await settle(pilot)
         await pilot.click("#start")
+        await settle(pilot)
         await pilot.click("#f-phone")
         await pilot.press(*"13800001234")
         await pilot.click("#next")
         await settle(pilot)
         assert not app.screen.query("#consent")
-        await pilot.click("#confirm")
+        await pilot.click("#confirm-all")
         await settle(pilot)
         assert "agent" not in services.store.find_by_serial(app.visit.saved.serial).masked
 

@@ -110,7 +110,7 @@ async def answer(pilot, spec: FormField, text: str | None = None) -> None:
         for key in text:
             await tap(pilot, f"#key-{key}")
         await tap(pilot, "#key-ok")
-        assert pilot.app.screen.query_one(selector, Input).value == text
+        assert (typed := pilot.app.screen.query_one(selector, Input).value) == text, typed
     else:
         await type_into(pilot, selector, text)
 

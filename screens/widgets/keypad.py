@@ -44,6 +44,9 @@ class Keypad(Grid):
     def _key(label: str, id: str, classes: str = "") -> Button:
         button = Button(label, id=id, classes=f"pin-key {classes}".strip())
         button.can_focus = False
+        # A button ignores taps during its 0.2 s press flash: "00" tapped quickly would lose a digit. The digit
+        # appearing in the field is the feedback here.
+        button.active_effect_duration = 0
         return button
 
     @on(Button.Pressed, ".pin-key")
