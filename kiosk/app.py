@@ -164,13 +164,9 @@ class KioskApp(App, inherit_bindings=False):
 
     # Notifications ----------------------------------------------------------------------------------------
 
-    def notify(self, message: str, *, title: str = "", severity="information", timeout=None, markup=True) -> None:
-        """As Textual's, but shown in the screen's own notice bar, never as a toast over its buttons."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
-        self.show_notices()
-
-    def clear_notifications(self) -> None:
-        super().clear_notifications()
+    def _refresh_notifications(self) -> None:
+        """Textual calls this whenever a notification comes or goes: show them in the screen's notice bar, never
+        as toasts over its buttons."""
         self.show_notices()
 
     def show_notices(self) -> None:

@@ -27,7 +27,7 @@ class NoticeBar(Vertical):
         self.remove_children()
         lines = [
             Static(
-                f"{_MARK[n.severity]} {n.title}：{n.message}" if n.title else f"{_MARK[n.severity]} {n.message}",
+                f"{_MARK[n.severity]} {n.title} · {n.message}" if n.title else f"{_MARK[n.severity]} {n.message}",
                 classes=f"notice -{n.severity}",
                 markup=False,
             )
