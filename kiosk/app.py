@@ -68,7 +68,7 @@ class _ToScreen(Message):
 
 
 class _CardTaken(Message):
-    """The card was lifted off the reader."""
+    """The card left on the reader was lifted off it (or another placed in its stead)."""
 
 
 class KioskApp(App, inherit_bindings=False):
@@ -244,6 +244,7 @@ class KioskApp(App, inherit_bindings=False):
         match event:
             case CardPlaced(card):
                 self.card_present = True
+                self.post_message(_CardTaken())  # whoever left a card has taken it: this is the next one
                 self.post_message(_ToScreen(CardRead(Applicant.from_card(card))))
             case CardReadFailed(reason):
                 self.post_message(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -79,9 +80,12 @@ class ApplyScreen(KioskScreen):
         """The input of one field: radio buttons for a choice; a text field, with a large keypad beside it in
         elderly mode for numbers."""
         if spec.type is FieldType.CHOICE:
-            with RadioSet(id=f"f-{spec.key}", classes=f"choice {classes}".strip()):
-                for option in spec.options:  # the answer is kept as the catalog says it
-                    yield RadioButton(self.content(option), option == value, name=option)
+            labels = [self.content(option) for option in spec.options]
+            longest = max(cell_len(label) for label in labels)
+            columns = 3 if longest <= 22 else 2 if longest <= 36 else 1  # every option read whole
+            with RadioSet(id=f"f-{spec.key}", classes=f"choice columns-{columns} {classes}".strip()):
+                for option, label in zip(spec.options, labels, strict=True):  # the answer kept as the catalog says
+                    yield RadioButton(label, option == value, name=option)
             return
         placeholder = self.content(spec.hint) if spec.hint else self._(_PLACEHOLDERS.get(spec.type, ""))
         field = Input(value, id=f"f-{spec.key}", max_length=spec.max_length, placeholder=placeholder)

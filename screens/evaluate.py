@@ -31,7 +31,7 @@ class EvaluateScreen(KioskScreen):
                     label = self._(level.label)
                     yield Button(f"{label}\n{'★' * level.stars}", id=f"level-{level.stars}", classes="level")
             with Vertical(id="bad-review"):
-                yield Static(self._("很抱歉让您不满意。请点一项主要原因，我们会跟进改进："), id="reason-prompt")
+                yield Static(id="reason-prompt")
                 with Grid(id="reasons"):
                     for n, reason in enumerate(BAD_REVIEW_REASONS):
                         yield Button(self._(reason), id=f"reason-{n}", classes="reason", name=reason)
@@ -43,8 +43,12 @@ class EvaluateScreen(KioskScreen):
     def rate(self, event: Button.Pressed) -> None:
         self.stars = int(event.button.id.removeprefix("level-"))
         if self.stars in BAD_LEVELS:  # the 好差评 rules ask a bad review for its reason, for the follow-up
+            level = next(level for level in LEVELS if level.stars == self.stars)
+            self.query_one("#levels").display = False  # chosen: the reasons take its place
+            self.query_one("#reason-prompt", Static).update(
+                self._("您选择了「{level}」。很抱歉让您不满意，请点一项主要原因，我们会跟进改进：", level=level.label)
+            )
             self.query_one("#bad-review").display = True
-            self.query_one("#reasons Button").focus()
             return
         self.save(self.stars, "")
 
