@@ -12,6 +12,7 @@ from config.settings import Settings
 from kiosk.app import KioskApp, make_app
 from kiosk.hall.runner import HallServer
 from kiosk.services import KioskServices, build_services
+from kiosk.sync_commands import enrol as enrol_with
 from kiosk.voice import RecordingSpeaker
 from offline_cache import Enrolment, Store
 from offline_cache.envelope import HallKeyPair, associated_data, open_sealed
@@ -71,6 +72,19 @@ def services(settings: Settings):
     yield services
     services.devices.close()
     services.store.close()
+
+
+@pytest.fixture
+def online_services(settings: Settings, hall):
+    """Services of a kiosk enrolled with the loopback ``hall``, retrying quickly when it is away."""
+    fast = settings.sync.model_copy(update={"backoff_base_seconds": 0.05, "backoff_cap_seconds": 0.3})
+    settings = settings.model_copy(update={"sync": fast})
+    store = Store(settings.storage.resolved_data_dir() / "kiosk.db")
+    enrol_with(store, settings, hall.url, hall.storage.new_enrolment_code())
+    store.close()
+    services = build_services(settings, now=lambda: FIXED_NOW)
+    yield services
+    services.close()
 
 
 @pytest.fixture

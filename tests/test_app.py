@@ -18,22 +18,10 @@ from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from screens.welcome import WelcomeScreen
 from tests.conftest import opened_payload, place_card, wait_until
-from tests.walk import tap
+from tests.walk import SIZE, screen_text, settle, tap
 
-SIZE = (100, 35)
 WANG = SAMPLE_CARDS[0]  # 85 years old
 ZHAO = SAMPLE_CARDS[2]  # 31 years old
-
-
-def screen_text(app) -> str:
-    """Everything visible on the current screen, as text."""
-    return "\n".join(str(w.render()) for w in app.screen.query(Static))
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def start_application(pilot, card, query: str) -> None:

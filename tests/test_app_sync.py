@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Static
 
-from config.settings import Settings
 from devices.samples import WANG_XIUYING
 from kiosk.app import make_app
 from kiosk.pin import hash_secret
-from kiosk.services import build_services
 from kiosk.session import Applicant, Application
-from kiosk.sync_commands import enrol
-from offline_cache import Store
 from screens.done import DoneScreen
 from screens.technician import TechnicianScreen
 from screens.widgets.status_bar import StatusBar
-from tests.conftest import FIXED_NOW, FakeClock, wait_until
+from tests.conftest import FakeClock, wait_until
 
 SIZE = (100, 35)
-
-
-@pytest.fixture
-def services(settings: Settings, hall):
-    settings = settings.model_copy(
-        update={"sync": settings.sync.model_copy(update={"backoff_base_seconds": 0.05, "backoff_cap_seconds": 0.3})}
-    )
-    store = Store(settings.storage.resolved_data_dir() / "kiosk.db")
-    enrol(store, settings, hall.url, hall.storage.new_enrolment_code())
-    store.close()
-    services = build_services(settings, now=lambda: FIXED_NOW)
-    yield services
-    services.close()
 
 
 def badge(app) -> str:
@@ -42,15 +24,15 @@ def text_of(app, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
-async def test_a_submission_made_offline_shows_waiting_then_received_when_the_hall_returns(services, hall):
+async def test_a_submission_made_offline_shows_waiting_then_received_when_the_hall_returns(online_services, hall):
     hall.stop()
-    app = make_app(services, demo=True, clock=FakeClock())
+    app = make_app(online_services, demo=True, clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:
-        item = services.catalog["MZ0001"]
+        item = online_services.catalog["MZ0001"]
         application = Application(item, Applicant.from_card(WANG_XIUYING))
-        application.set_values({"phone": "13800001234"}, services.today())
+        application.set_values({"phone": "13800001234"}, online_services.today())
         application.set_delivery("window", "")
-        app.visit.saved = services.submit(application)
+        app.visit.saved = online_services.submit(application)
         await app.push_screen(DoneScreen())
         await wait_until(pilot, lambda: "离线 · 待上传1件" in badge(app))
         assert "已保存在本机" in text_of(app, "#upload-state")
@@ -61,9 +43,9 @@ async def test_a_submission_made_offline_shows_waiting_then_received_when_the_ha
         assert len(hall.storage.cases()) == 1
 
 
-async def test_the_technician_screen_shows_the_hall_connection_and_syncs_now(services, hall):
-    services.settings.access.technician_pin_hash = hash_secret("123456")
-    app = make_app(services, demo=False, clock=FakeClock())
+async def test_the_technician_screen_shows_the_hall_connection_and_syncs_now(online_services, hall):
+    online_services.settings.access.technician_pin_hash = hash_secret("123456")
+    app = make_app(online_services, demo=False, clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+t", "ctrl+k", *"123456", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, TechnicianScreen))

@@ -12,7 +12,7 @@ from screens.identify import IdentifyScreen
 from screens.idle_warning import IdleWarning
 from screens.welcome import WelcomeScreen
 from tests.conftest import place_card, wait_until
-from tests.test_app import SIZE, settle
+from tests.walk import SIZE, settle
 
 
 @pytest.fixture

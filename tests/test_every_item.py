@@ -9,13 +9,9 @@ import requests
 
 from config import default_catalog_path
 from config.i18n import LANGUAGES, OPENCC_CONFIG, has_chinese, translator
-from config.settings import Settings
 from kiosk.catalog import Catalog, FieldType, ServiceItem, load_catalog
-from kiosk.services import build_services
-from kiosk.sync_commands import enrol
-from offline_cache import Store
 from screens.apply import ApplyScreen
-from tests.conftest import FIXED_NOW, opened_payload, wait_until
+from tests.conftest import opened_payload, wait_until
 from tests.test_i18n import DATA, visible_text
 from tests.walk import (
     INVALID,
@@ -104,30 +100,18 @@ ADDED = {
 }
 
 
-@pytest.fixture
-def hall_services(settings: Settings, hall):
-    fast = settings.sync.model_copy(update={"backoff_base_seconds": 0.05, "backoff_cap_seconds": 0.3})
-    settings = settings.model_copy(update={"sync": fast})
-    store = Store(settings.storage.resolved_data_dir() / "kiosk.db")
-    enrol(store, settings, hall.url, hall.storage.new_enrolment_code())
-    store.close()
-    services = build_services(settings, now=lambda: FIXED_NOW)
-    yield services
-    services.close()
-
-
-async def test_an_item_the_hall_adds_files_like_the_shipped_ones(hall, hall_services):
+async def test_an_item_the_hall_adds_files_like_the_shipped_ones(hall, online_services):
     from kiosk.app import make_app
 
     staff = {"Authorization": f"Bearer {hall.storage.new_staff_token()}"}
     answer_ = requests.put(f"{hall.url}/v1/staff/catalog/items/MZ0099", json=ADDED, headers=staff, timeout=10)
     assert answer_.status_code == 200, answer_.text
-    app = make_app(hall_services, demo=True)
+    app = make_app(online_services, demo=True)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: "MZ0099" in {item.code for item in hall_services.catalog})
-        serial = await file_item(pilot, hall_services.catalog["MZ0099"])
-        await wait_until(pilot, lambda: hall_services.find(serial).state == "acknowledged")
-    printed(hall_services, serial)
+        await wait_until(pilot, lambda: "MZ0099" in {item.code for item in online_services.catalog})
+        serial = await file_item(pilot, online_services.catalog["MZ0099"])
+        await wait_until(pilot, lambda: online_services.find(serial).state == "acknowledged")
+    printed(online_services, serial)
     (case,) = hall.storage.cases()
     assert case["serial"] == serial and case["item_name"] == ADDED["name"]
 

@@ -3,17 +3,11 @@ no second case of the same item while one is open, an instant grant that reaches
 
 from __future__ import annotations
 
-import pytest
-
-from config.settings import Settings
 from devices.samples import LI_JIANGUO, WANG_XIUYING
 from kiosk.app import make_app
 from kiosk.catalog import load_catalog
 from kiosk.hall.rules import instant_grant_holds
-from kiosk.services import build_services
 from kiosk.session import Applicant, Application
-from kiosk.sync_commands import enrol
-from offline_cache import Store
 from screens.done import DoneScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
@@ -86,25 +80,13 @@ async def test_the_same_applicant_is_shown_the_open_case_instead_of_a_second_one
     assert services.existing_case(Application(open_item, Applicant.from_card(LI_JIANGUO))) is None  # another
 
 
-@pytest.fixture
-def online(settings: Settings, hall):
-    fast = settings.sync.model_copy(update={"backoff_base_seconds": 0.05, "backoff_cap_seconds": 0.3})
-    settings = settings.model_copy(update={"sync": fast})
-    store = Store(settings.storage.resolved_data_dir() / "kiosk.db")
-    enrol(store, settings, hall.url, hall.storage.new_enrolment_code())
-    store.close()
-    services = build_services(settings, now=lambda: FIXED_NOW)
-    yield services
-    services.close()
-
-
-async def test_an_instant_grant_reaches_the_hall_granted_and_its_progress_shows_the_last_stage(online, hall):
-    app = make_app(online, demo=True)
+async def test_an_instant_grant_reaches_the_hall_granted_and_its_progress_shows_the_last_stage(online_services, hall):
+    app = make_app(online_services, demo=True)
     async with app.run_test(size=SIZE) as pilot:
-        application = Application(online.catalog["MZ0001"], Applicant.from_card(WANG_XIUYING))
+        application = Application(online_services.catalog["MZ0001"], Applicant.from_card(WANG_XIUYING))
         application.materials = {m.name for m in application.item.materials}
-        saved = online.submit(application)
-        await wait_until(pilot, lambda: online.find(saved.serial).state == "acknowledged")
+        saved = online_services.submit(application)
+        await wait_until(pilot, lambda: online_services.find(saved.serial).state == "acknowledged")
         case = hall.storage.case(saved.serial)
         assert case.stage == "发证" and [h.stage for h in case.history] == ["申请", "受理", "审核", "审批", "发证"]
         await app.push_screen(ProgressScreen(serial=saved.serial))

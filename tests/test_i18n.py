@@ -23,7 +23,7 @@ from screens.staff_desk import StaffDesk
 from screens.technician import TechnicianScreen
 from screens.welcome import WelcomeScreen
 from tests.conftest import place_card, wait_until
-from tests.test_app import SIZE, settle
+from tests.walk import SIZE, settle
 
 WANG = DEMO_CARDS[0]
 

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kiosk.catalog import FieldType, FormField
 from kiosk.identity import (
     IdentityError,
     check_credit_code,
@@ -14,6 +15,7 @@ from kiosk.identity import (
     mask_name,
     mask_phone,
 )
+from kiosk.session import check_field
 
 TODAY = date(2026, 11, 22)
 
@@ -88,3 +90,14 @@ def test_masks_for_screen_and_paper():
     assert mask_name("张三") == "张*"
     assert mask_name("John Michael Smith") == "John ******* *****"
     assert mask_phone("13800001234") == "138****1234"
+
+
+@given(text=st.text(max_size=80), kind=st.sampled_from(list(FieldType)), required=st.booleans())
+def test_any_answer_to_any_field_type_is_kept_or_told_never_raised(text, kind, required):
+    options = ("男", "女") if kind is FieldType.CHOICE else ()
+    spec = FormField(key="answer", label="回答", type=kind, required=required, options=options)
+    value, error = check_field(spec, text, date(2026, 11, 23))
+    assert isinstance(value, str)
+    assert error is None or (isinstance(error, str) and error)
+    if error is None and value:
+        assert len(value) <= spec.max_length

@@ -4,7 +4,6 @@ few taps, a silent voice the technician is told of, English without Chinese."""
 
 from __future__ import annotations
 
-import pytest
 from textual.widgets import Button, Static
 
 from config.settings import Settings
@@ -56,19 +55,9 @@ def test_people_ahead_are_only_the_tickets_still_waiting(services):
     assert (number, ahead) == (4, 1)
 
 
-@pytest.fixture
-def online(settings: Settings, hall):
-    fast = settings.sync.model_copy(update={"backoff_base_seconds": 0.05, "backoff_cap_seconds": 0.3})
-    settings = settings.model_copy(update={"sync": fast})
-    store = Store(settings.storage.resolved_data_dir() / "kiosk.db")
-    enrol(store, settings, hall.url, hall.storage.new_enrolment_code())
-    store.close()
-    services = build_services(settings, now=lambda: FIXED_NOW)
-    yield services
-    services.close()
-
-
-async def test_progress_asks_the_hall_for_a_case_filed_elsewhere_and_says_when_it_knew_offline(online, hall, tmp_path):
+async def test_progress_asks_the_hall_for_a_case_filed_elsewhere_and_says_when_it_knew_offline(
+    online_services, hall, tmp_path
+):
     elsewhere = Settings().simulated(tmp_path / "other")
     elsewhere.station.id = "DEMO02"
     store = Store(elsewhere.storage.resolved_data_dir() / "kiosk.db")
@@ -82,16 +71,19 @@ async def test_progress_asks_the_hall_for_a_case_filed_elsewhere_and_says_when_i
         other.close()
     hall.storage.advance(theirs.serial, "窗口受理")
 
-    app = make_app(online, demo=True, clock=FakeClock())
+    app = make_app(online_services, demo=True, clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:
-        ours = filed(online)
-        await wait_until(pilot, lambda: online.sync_status().online and online.find(ours.serial).case_number)
+        ours = filed(online_services)
+        await wait_until(
+            pilot,
+            lambda: online_services.sync_status().online and online_services.find(ours.serial).case_number,
+        )
         await app.push_screen(ProgressScreen(serial=theirs.serial))
         await wait_until(pilot, lambda: "受理（第2步" in screen_text(app))
         assert "本机没有" not in screen_text(app)
 
         hall.stop()
-        online.sync.sync_once()  # the kiosk learns that the hall is gone
+        online_services.sync.sync_once()  # the kiosk learns that the hall is gone
         await tap(pilot, "#back")
         await app.push_screen(ProgressScreen(serial=ours.serial))
         await wait_until(pilot, lambda: "申请（第1步" in screen_text(app))
@@ -122,15 +114,15 @@ async def test_a_notice_is_shown_whole_and_covers_no_button(app, services):
     assert "Senior" in shown and "您暂不" not in shown  # the catalog's refusal, in the visit's language
 
 
-async def test_a_bad_review_asks_for_a_reason_that_reaches_the_hall(online, hall):
-    app = make_app(online, demo=True, clock=FakeClock())
+async def test_a_bad_review_asks_for_a_reason_that_reaches_the_hall(online_services, hall):
+    app = make_app(online_services, demo=True, clock=FakeClock())
     async with app.run_test(size=SIZE) as pilot:
-        saved = filed(online)
+        saved = filed(online_services)
         await app.push_screen(EvaluateScreen(saved))
         await settle(pilot)
         await tap(pilot, "#level-2")
         assert app.screen.query_one("#bad-review").display
-        assert online.store.evaluation_of(saved.id) is None  # not saved without its reason
+        assert online_services.store.evaluation_of(saved.id) is None  # not saved without its reason
         await tap(pilot, "#reason-0")
         await settle(pilot)
         assert "感谢您的评价" in screen_text(app)
