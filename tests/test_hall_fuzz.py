@@ -12,7 +12,8 @@ from schemathesis.checks import not_a_server_error
 from kiosk.catalog import load_catalog
 from kiosk.hall.app import create_app
 from kiosk.hall.models import SubmissionIn, content_hash
-from kiosk.hall.storage import Principal, SqliteHallStorage
+from kiosk.hall.sqlite_storage import SqliteHallStorage
+from kiosk.hall.storage import Principal
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,17 @@
 """The reference central hall that kiosks sync to: FastAPI on uvicorn over a :class:`HallStorage`.
 
 - :mod:`kiosk.hall.models`: the request and response bodies (the OpenAPI contract)
-- :mod:`kiosk.hall.storage`: :class:`HallStorage` and its SQLite implementation
-- :mod:`kiosk.hall.app`: the API, ``create_app(storage)``
+- :mod:`kiosk.hall.storage`: the :class:`HallStorage` interface, its errors, and what every back-end shares
+- :mod:`kiosk.hall.sqlite_storage`: :class:`SqliteHallStorage`, the queries of the SQLite back-end
+- :mod:`kiosk.hall.sqlite_db`: the SQLite file's schema, connection and transactions
+- :mod:`kiosk.hall.app`: the API, ``create_app(storage)``: the app, its error handlers and its rooms' routers
+- :mod:`kiosk.hall.api_public`: health, enrolment, a case by serial number (any known token)
+- :mod:`kiosk.hall.api_kiosk`: what kiosks hand over and pull: submissions, lookup, cases, ratings, heartbeats,
+  catalog
+- :mod:`kiosk.hall.api_staff`: advancing a case, the fleet, editing the catalog
+- :mod:`kiosk.hall.auth`: bearer token → :class:`Principal`, kiosk-only and staff-only
+- :mod:`kiosk.hall.intake`: opening and accepting submissions and ratings; validation errors without values
+- :mod:`kiosk.hall.rules`: the hall's own decision on an instant grant
 - :mod:`kiosk.hall.runner`: :class:`HallServer`, a hall on a thread for tests and the demo
 - :mod:`kiosk.hall.cli`: ``kiosk hall serve | enroll-code | staff-token | cases | advance | fleet``
 """

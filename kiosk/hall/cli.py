@@ -20,7 +20,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.hall.storage import CaseFinished, NotFound, SqliteHallStorage
+from kiosk.hall.sqlite_storage import SqliteHallStorage
+from kiosk.hall.storage import CaseFinished, NotFound
 
 
 def register(commands: argparse._SubParsersAction) -> None:

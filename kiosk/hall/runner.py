@@ -21,7 +21,8 @@ import uvicorn
 
 from kiosk.catalog import load_catalog
 from kiosk.hall.app import create_app
-from kiosk.hall.storage import HallError, SqliteHallStorage
+from kiosk.hall.sqlite_storage import SqliteHallStorage
+from kiosk.hall.storage import HallError
 
 START_TIMEOUT = 10.0
 BACKLOG = 2048  # uvicorn's default

@@ -1,0 +1,108 @@
+"""The hall's kiosk room: what enrolled kiosks hand over (submissions, ratings, heartbeats) and pull (their
+cases' progress, the service catalog). Kiosk tokens only.
+
+No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at run time, and they
+name dependencies local to the functions that add them.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+
+from kiosk.hall.auth import KIOSK_ONLY, Auth
+from kiosk.hall.intake import INVALID, accept_evaluation, accept_submission
+from kiosk.hall.models import (
+    Accepted,
+    CasePage,
+    CatalogChanges,
+    Cursor,
+    EvaluationBatch,
+    EvaluationResults,
+    HeartbeatIn,
+    Held,
+    LookupIn,
+    SubmissionAnswer,
+    SubmissionBatch,
+    SubmissionIn,
+    SubmissionResults,
+)
+from kiosk.hall.storage import HallStorage
+
+CASES_PAGE = 500
+
+
+def kiosk_router(storage: HallStorage, auth: Auth) -> APIRouter:
+    """``PUT /v1/submissions/{id}``, ``POST /v1/submissions/batch`` and ``/lookup``, ``GET /v1/cases``,
+    ``POST /v1/evaluations/batch``, ``POST /v1/heartbeats`` and ``GET /v1/catalog``."""
+    router = APIRouter()
+    _add_submissions(router, storage, auth)
+    _add_reports(router, storage, auth)
+    return router
+
+
+def _add_submissions(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
+    """Submissions: one, a batch, and the lookup for reconciling."""
+    Kiosk = auth.kiosk
+
+    @router.put(
+        "/v1/submissions/{submission_id}",
+        status_code=201,
+        response_model=SubmissionAnswer,
+        responses={
+            200: {"model": SubmissionAnswer, "description": "held already: the first answer, replayed"},
+            **KIOSK_ONLY,
+            **INVALID,
+        },
+    )
+    def put_submission(submission_id: str, body: SubmissionIn, response: Response, sender: Kiosk) -> Any:
+        """Hand over one submission. Idempotent by id: a resend of the same content gets the first answer
+        again (200); other content under a used id or serial, or an envelope that does not open, is a 422."""
+        if body.id != submission_id:
+            return JSONResponse({"detail": "the id in the path differs from the body's id"}, status_code=422)
+        result = accept_submission(storage, sender, body)
+        if result.status == 422:
+            return JSONResponse({"detail": result.error}, status_code=422)
+        response.status_code = result.status
+        return result.answer
+
+    @router.post("/v1/submissions/batch", response_model=SubmissionResults, responses=KIOSK_ONLY)
+    def push_submissions(body: SubmissionBatch, sender: Kiosk) -> SubmissionResults:
+        """Hand over up to 500 submissions; each is handled as by ``PUT /v1/submissions/{id}``, on its own, and
+        answered in the order sent."""
+        return SubmissionResults(results=[accept_submission(storage, sender, item) for item in body.items])
+
+    @router.post("/v1/submissions/lookup", response_model=Held, responses=KIOSK_ONLY)
+    def lookup(body: LookupIn, sender: Kiosk) -> Held:
+        """Which of these submission ids the hall holds from this kiosk's station (for reconciling after an
+        answer was lost), with the first answer for each."""
+        return Held(held=storage.held(sender.station_id, body.ids))
+
+
+def _add_reports(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
+    """The rest of a kiosk's sync: its cases' progress, ratings, heartbeats and the catalog."""
+    Kiosk = auth.kiosk
+
+    @router.get("/v1/cases", response_model=CasePage, responses=KIOSK_ONLY)
+    def cases_since(sender: Kiosk, since: Annotated[Cursor, Query()] = 0) -> CasePage:
+        """Cases from this kiosk's station created or moved after change number ``since``, at most 500, in the
+        order of change; pass the answer's ``cursor`` as the next ``since``."""
+        cursor, cases = storage.cases_since(sender.station_id, since, CASES_PAGE)
+        return CasePage(cursor=cursor, cases=cases)
+
+    @router.post("/v1/evaluations/batch", response_model=EvaluationResults, responses=KIOSK_ONLY)
+    def push_evaluations(body: EvaluationBatch, sender: Kiosk) -> EvaluationResults:
+        """Hand over residents' ratings, one per submission (which need not have arrived yet): the same rating
+        again is a 200, another rating for a rated submission a 422."""
+        return EvaluationResults(results=[accept_evaluation(storage, sender, item) for item in body.items])
+
+    @router.post("/v1/heartbeats", status_code=202, response_model=Accepted, responses=KIOSK_ONLY)
+    def heartbeat(body: HeartbeatIn, sender: Kiosk) -> Accepted:
+        """A kiosk's periodic report: its queue and the state of each device, for the fleet view."""
+        storage.record_heartbeat(sender, body)
+        return Accepted()
+
+    @router.get("/v1/catalog", response_model=CatalogChanges, responses=KIOSK_ONLY)
+    def catalog(sender: Kiosk, since: Annotated[Cursor, Query()] = 0) -> CatalogChanges:
+        """The service catalog's changes after version ``since``: items added or changed, codes removed."""
+        return storage.catalog_changes(since)

@@ -1,0 +1,105 @@
+"""The SQLite hall's file: its schema, the connection and its transactions.
+
+Split from :mod:`kiosk.hall.sqlite_storage` for size (together they were ~550 lines): that module holds only the
+queries behind :class:`~kiosk.hall.storage.HallStorage`, one method each, while this one holds what is about the
+file itself: the tables, the pragmas, the one migration, and how a read or a write takes the connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS enrolment_codes (
+    code TEXT PRIMARY KEY, created_at TEXT NOT NULL, used_at TEXT, used_by TEXT
+);
+CREATE TABLE IF NOT EXISTS kiosks (
+    kiosk_id TEXT PRIMARY KEY, station_id TEXT NOT NULL, name TEXT NOT NULL, enrolled_at TEXT NOT NULL,
+    revoked_at TEXT, last_seen TEXT
+);
+CREATE INDEX IF NOT EXISTS kiosks_station ON kiosks (station_id);
+CREATE TABLE IF NOT EXISTS tokens (
+    token_hash TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('kiosk', 'staff')), kiosk_id TEXT,
+    created_at TEXT NOT NULL, revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    id TEXT PRIMARY KEY, serial TEXT NOT NULL UNIQUE, item_code TEXT NOT NULL, created_at TEXT NOT NULL,
+    schema_version INTEGER NOT NULL, content_hash TEXT NOT NULL, payload TEXT NOT NULL, answer TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL, station_id TEXT NOT NULL, case_number TEXT NOT NULL UNIQUE, stage TEXT NOT NULL,
+    received_at TEXT NOT NULL, updated_at TEXT NOT NULL, change_seq INTEGER NOT NULL UNIQUE
+);
+CREATE INDEX IF NOT EXISTS submissions_station_change ON submissions (station_id, change_seq);
+CREATE TABLE IF NOT EXISTS case_history (
+    submission_id TEXT NOT NULL, stage TEXT NOT NULL, at TEXT NOT NULL, note TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_history_submission ON case_history (submission_id);
+CREATE TABLE IF NOT EXISTS evaluations (
+    submission_id TEXT PRIMARY KEY, level INTEGER NOT NULL, created_at TEXT NOT NULL, content_hash TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL, received_at TEXT NOT NULL, reason TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS heartbeats (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kiosk_id TEXT NOT NULL, received_at TEXT NOT NULL, body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS heartbeats_kiosk ON heartbeats (kiosk_id, id);
+CREATE TABLE IF NOT EXISTS catalog (
+    code TEXT PRIMARY KEY, name TEXT NOT NULL, item TEXT, version INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS catalog_version ON catalog (version);
+"""
+
+
+class SqliteDatabase:
+    """The hall's SQLite file: WAL, ``synchronous=FULL``, one connection behind a lock (the API serves requests
+    from a thread pool). Other processes share the file safely: every write is an immediate transaction."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30.0)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(evaluations)")}
+        if "reason" not in columns:  # a hall file made before ratings carried their reason
+            self._db.execute("ALTER TABLE evaluations ADD COLUMN reason TEXT NOT NULL DEFAULT ''")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN")  # one snapshot for the several queries of a view
+            try:
+                yield self._db
+            finally:
+                self._db.execute("COMMIT")
+
+
+def next_value(db: sqlite3.Connection, counter: str) -> int:
+    """Count ``counter`` up by one (from 1) inside the caller's write, and return its new value."""
+    row = db.execute(
+        "INSERT INTO counters (name, value) VALUES (?, 1)"
+        " ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+        [counter],
+    ).fetchone()
+    return int(row[0])
