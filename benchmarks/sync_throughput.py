@@ -104,7 +104,8 @@ def main() -> None:
         store = Store(work / "commits.db")
         store.enrol(Enrolment("http://127.0.0.1:9", "k", "BENCH1", "t", keys.public_text, "2026-11-23T09:00:00"))
         kiosk_s = fill(store, args.commits)
-        row_bytes = len(store._db.execute("SELECT body FROM outbox LIMIT 1").fetchone()[0])
+        with store.database.locked() as db:
+            row_bytes = len(db.execute("SELECT body FROM outbox LIMIT 1").fetchone()[0])
         store.close()
         raw_s = raw_commits(work / "raw.db", args.commits, row_bytes)
         print(f"durable commits ({args.commits}, WAL + synchronous=FULL, {row_bytes}-byte sealed body):")

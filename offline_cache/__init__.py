@@ -1,7 +1,8 @@
 """Local storage while offline: the store, envelope encryption, the outbox and the sync engine."""
 
+from offline_cache.errors import AlreadyRated, CacheError, NotEnrolled
 from offline_cache.outbox import OutboxCounts
-from offline_cache.store import AlreadyRated, CacheError, Enrolment, NewSubmission, NotEnrolled, Store, StoredSubmission
+from offline_cache.store import Enrolment, NewSubmission, Store, StoredSubmission
 
 __all__ = [
     "AlreadyRated",

@@ -23,13 +23,11 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from offline_cache.errors import EnvelopeError  # defined with the package's other errors, importable from here
+
 ENVELOPE_VERSION = 1
 _KEK_INFO = b"kiosk envelope v1: data key"
 _RAW = serialization.Encoding.Raw
-
-
-class EnvelopeError(ValueError):
-    """An envelope or key that is malformed, or that does not open with this key and associated data."""
 
 
 def associated_data(submission_id: str, schema_version: int) -> bytes:

@@ -16,39 +16,28 @@ from urllib.parse import quote
 
 import requests
 
+from offline_cache.errors import (  # defined with the package's other errors, importable from here as ever
+    HallBusy,
+    HallRefused,
+    HallRejected,
+    HallUnreachable,
+    NotTheHall,
+    SyncError,
+)
+
+__all__ = [
+    "HALL_SERVICE",
+    "HallBusy",
+    "HallClient",
+    "HallRefused",
+    "HallRejected",
+    "HallUnreachable",
+    "NotTheHall",
+    "SyncError",
+    "retry_after_seconds",
+]
+
 HALL_SERVICE = "kiosk-hall"
-
-
-class SyncError(Exception):
-    """Talking to the hall failed; the message says why, for the technician's status line."""
-
-
-class HallUnreachable(SyncError):
-    """No answer: refused, reset, timed out, no route."""
-
-
-class NotTheHall(SyncError):
-    """Something answered that is not the hall: a captive portal, a proxy's error page."""
-
-
-class HallBusy(SyncError):
-    """The hall answered 5xx or 429; ``retry_after`` is its Retry-After in seconds, if it gave one."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class HallRefused(SyncError):
-    """401 or 403: this kiosk's credentials are not (or no longer) accepted. A technician must re-enrol it."""
-
-
-class HallRejected(SyncError):
-    """The hall refused the request itself as invalid (4xx other than 401 and 403)."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:

@@ -24,17 +24,10 @@ from typing import Any
 
 from config import faults
 from config.settings import SyncSettings
-from offline_cache.hall_client import (
-    HallBusy,
-    HallClient,
-    HallRefused,
-    HallRejected,
-    HallUnreachable,
-    NotTheHall,
-    SyncError,
-)
+from offline_cache.errors import CacheError, HallBusy, HallRefused, HallRejected, HallUnreachable, NotTheHall, SyncError
+from offline_cache.hall_client import HallClient
 from offline_cache.outbox import OutboxItem
-from offline_cache.store import CacheError, Store
+from offline_cache.store import Store
 
 log = logging.getLogger(__name__)
 

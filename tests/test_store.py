@@ -24,9 +24,9 @@ def _enrolled(path) -> Store:
 
 def test_database_is_durable_wal_with_full_sync(tmp_path):
     store = Store(tmp_path / "kiosk.db")
-    conn = store._db.conn
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    with store.database.locked() as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
 
 
 def test_each_day_numbers_submissions_from_one_and_survives_reopening(tmp_path):
@@ -57,15 +57,17 @@ def test_one_rating_per_transaction(tmp_path):
 def test_full_disk_gives_a_clear_message_and_keeps_what_was_committed(tmp_path, caplog):
     store = _enrolled(tmp_path / "kiosk.db")
     store.add_submission(_new(0), lambda seq: f"S-{seq}")
-    pages = store._db.conn.execute("PRAGMA page_count").fetchone()[0]
-    store._db.conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is now full
+    with store.database.locked() as conn:
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is now full
     with pytest.raises(CacheError, match="存储空间已满"):
         for n in range(1, 200):
             store.add_submission(
                 NewSubmission(f"id-{n}", "MZ0001", "x" * 2000, datetime(2026, 11, 23), {}, {}), lambda seq: f"S-{seq}"
             )
     assert store.find_by_serial("S-1").id == "id-0"
-    assert store.outbox.counts().pending == store._db["submissions"].count  # each commit kept its outbox entry
+    with store.database.locked() as db:
+        assert store.outbox.counts().pending == db["submissions"].count  # each commit kept its outbox entry
     assert "database or disk is full" in caplog.text  # the technician finds the cause in the log
 
 
@@ -105,7 +107,7 @@ def test_a_sealed_body_cannot_be_moved_to_another_submission(tmp_path):
 
     store = _enrolled(tmp_path / "kiosk.db")
     store.add_submission(_new(1), lambda seq: f"S-{seq}")
-    envelope = json.loads(store._db["outbox"].get("id-1")["body"])["envelope"]
+    envelope = store.outbox.body("id-1")["envelope"]
     with pytest.raises(EnvelopeError):
         open_sealed(envelope, HALL_KEYS.private, associated_data("id-2", PAYLOAD_SCHEMA))
 
@@ -123,7 +125,8 @@ def test_outbox_defers_quarantines_and_acknowledges_leaving_a_tombstone(tmp_path
     outbox.acknowledge({"id-2": {"case_number": "SL2026000001", "stage": "申请"}}, now=1e12)
     assert [i.id for i in outbox.due("submission", now=1e12 + 61, limit=10)] == ["id-0"]
     assert outbox.sent_before(10) == ["id-0"]
-    tombstone = store._db["outbox"].get("id-2")
+    with store.database.locked() as db:
+        tombstone = db["outbox"].get("id-2")
     assert (tombstone["state"], tombstone["body"]) == ("acknowledged", None)
     assert store.find_by_serial("S-3").case_number == "SL2026000001"
     counts = outbox.counts()

@@ -80,7 +80,8 @@ def test_submissions_reach_the_hall_once_and_their_payloads_are_erased(store, ha
     assert hall_serials(hall) == serials
     found = store.find_by_serial(serials[0])
     assert found.state == "acknowledged" and found.case_number.startswith("SL") and found.stage == "申请"
-    assert store._db.execute("SELECT COUNT(*) FROM outbox WHERE body IS NOT NULL").fetchone()[0] == 0
+    with store.database.locked() as db:
+        assert db.execute("SELECT COUNT(*) FROM outbox WHERE body IS NOT NULL").fetchone()[0] == 0
     SyncEngine(store, FAST).sync_once()  # nothing is sent twice
     assert hall_serials(hall) == serials
 
@@ -149,7 +150,8 @@ def test_server_errors_back_off_and_retry_after_is_honoured(store, hall, proxy, 
     before = time.time()
     status = engine.sync_once()
     assert status.pending == 2 and f"HTTP {code}" in status.last_error
-    row = store._db.execute("SELECT MIN(next_attempt_at), MAX(attempts) FROM outbox").fetchone()
+    with store.database.locked() as db:
+        row = db.execute("SELECT MIN(next_attempt_at), MAX(attempts) FROM outbox").fetchone()
     assert row[0] - before == pytest.approx(7, abs=1)  # as the hall asked, not the backoff's guess
     assert row[1] == 1
     assert engine._seconds_to_next_cycle() == pytest.approx(7, abs=1)
@@ -170,7 +172,8 @@ def test_server_error_without_retry_after_backs_off_exponentially(store, proxy):
         engine.sync_once()
         waits.append(round(engine._seconds_to_next_cycle()))
     assert waits == [2, 4, 5, 5]  # doubling, then capped
-    assert store._db.execute("SELECT attempts FROM outbox").fetchone()[0] == 4
+    with store.database.locked() as db:
+        assert db.execute("SELECT attempts FROM outbox").fetchone()[0] == 4
 
 
 def test_a_captive_portal_is_not_mistaken_for_the_hall(store, hall, proxy):
@@ -185,9 +188,10 @@ def test_a_captive_portal_is_not_mistaken_for_the_hall(store, hall, proxy):
 def test_an_item_the_hall_rejects_is_quarantined_and_does_not_block_the_rest(store, hall):
     serials = submit(store, 3)
     bad = store.find_by_serial(serials[1]).id
-    body = json.loads(store._db["outbox"].get(bad)["body"])
+    body = store.outbox.body(bad)
     body["envelope"]["ciphertext"] = body["envelope"]["ciphertext"][::-1]  # damaged on disk
-    store._db["outbox"].update(bad, {"body": json.dumps(body)})
+    with store.database.transaction() as db:
+        db["outbox"].update(bad, {"body": json.dumps(body)})
     status = SyncEngine(store, FAST).sync_once()
     assert (status.pending, status.acknowledged, status.quarantined) == (0, 2, 1)
     assert hall_serials(hall) == [serials[0], serials[2]]
