@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from devices.printer.render import PaperSettings, find_cjk_font, to_escpos
-from kiosk.layouts import application_receipt
+from kiosk.paper import application_receipt
 from offline_cache import StoredSubmission
 
 

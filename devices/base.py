@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from config.i18n import _
 from devices.document import PrintDocument
 
 
@@ -21,6 +22,29 @@ class DeviceError(Exception):
 
 class PrinterError(DeviceError):
     """The receipt did not print (paper out, offline, cable). The submission is safe regardless."""
+
+
+PaperState = Literal["ok", "near_end", "out", "unknown"]
+
+
+@dataclass(frozen=True, slots=True)
+class PrinterStatus:
+    online: bool | None
+    """None when the connection cannot report status (``file://``) or the printer did not answer."""
+    paper: PaperState
+
+    @property
+    def text(self) -> str:
+        if self.online is None and self.paper == "unknown":
+            return _("状态未知（此连接方式不能读取状态）")
+        if self.online is False:
+            return _("打印机离线（检查盖子、电源和连线）")
+        return {
+            "ok": _("正常"),
+            "near_end": _("纸将用完，请尽快换纸"),
+            "out": _("缺纸，请换纸"),
+            "unknown": _("纸张状态未知"),
+        }[self.paper]
 
 
 CardType = Literal["resident", "hmt_permit", "foreign_old", "foreign_2023"]
@@ -88,7 +112,7 @@ class ReaderFault:
 
 
 @dataclass(frozen=True, slots=True)
-class ScanReceived:
+class CodeScanned:
     """A code was scanned: a serial number, a ticket or an appointment code."""
 
     code: str
@@ -114,7 +138,7 @@ DeviceEvent = (
     | CardReadFailed
     | CardRemoved
     | ReaderFault
-    | ScanReceived
+    | CodeScanned
     | ScannerConnected
     | ScannerFault
 )
@@ -132,7 +156,7 @@ class CardReader(ABC):
 
 
 class Scanner(ABC):
-    """A queue-ticket / QR scanner. Emits ScanReceived."""
+    """A queue-ticket / QR scanner. Emits CodeScanned."""
 
     @abstractmethod
     def start(self, on_event: EventCallback) -> None: ...
@@ -147,3 +171,8 @@ class ReceiptPrinter(ABC):
     @abstractmethod
     def print_document(self, document: PrintDocument) -> str:
         """Print ``document``; return where it went. Raise :class:`PrinterError` when it did not print."""
+
+    @abstractmethod
+    def status(self) -> PrinterStatus:
+        """Ask the printer whether it is on line and has paper. Raise :class:`PrinterError` when it cannot be
+        reached; a connection that cannot report answers ``PrinterStatus(None, "unknown")``."""

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from config.settings import DeviceSettings
-from devices.base import CardReader, ReceiptPrinter, Scanner
+from config.settings import AccessibilitySettings, DeviceSettings
+from devices.base import (
+    CardPlaced,
+    CardReader,
+    DeviceEvent,
+    EventCallback,
+    PrinterError,
+    PrinterStatus,
+    ReaderConnected,
+    ReaderFault,
+    ReceiptPrinter,
+    Scanner,
+    ScannerConnected,
+    ScannerFault,
+)
+from devices.document import PrintDocument
+from devices.health import DeviceHealth
 from devices.idcard.photo import PhotoDecoder
 from devices.idcard.reader import SerialCardReader
 from devices.idcard.simulator import CardReaderSimulator
@@ -15,13 +30,19 @@ from devices.printer.render import PaperSettings, find_cjk_font
 from devices.printer.simulator import PrinterSimulator
 from devices.scanner.serial_scanner import SerialScanner
 from devices.scanner.simulator import ScannerSimulator
+from devices.speaker import NullSpeaker, Speaker, make_speaker, voice_status
 
 
 @dataclass(frozen=True, slots=True)
 class Devices:
+    """The kiosk's devices, and the record of how each last was (:attr:`health`). Printing and the printer's
+    status go through here so the record stays true; reader and scanner events pass through :meth:`start`."""
+
     reader: CardReader
     printer: ReceiptPrinter
     scanner: Scanner
+    speaker: Speaker = field(default_factory=NullSpeaker)
+    health: DeviceHealth = field(default_factory=DeviceHealth)
     card_simulator: CardReaderSimulator | None = None
     """The simulated reader behind ``reader`` when the settings ask for one; the demo keys place cards on it."""
     printer_simulator: PrinterSimulator | None = None
@@ -29,9 +50,53 @@ class Devices:
     scanner_simulator: ScannerSimulator | None = None
     """The simulated scanner behind ``scanner``; the demo keys scan codes with it."""
 
+    def start(self, on_event: EventCallback) -> None:
+        """Start the reader and the scanner; their events are recorded, then handed to ``on_event`` (from
+        their threads)."""
+
+        def recorded(event: DeviceEvent) -> None:
+            self._record(event)
+            on_event(event)
+
+        self.reader.start(recorded)
+        self.scanner.start(recorded)
+
+    def _record(self, event: DeviceEvent) -> None:
+        match event:
+            case ReaderConnected(description) | ScannerConnected(description):
+                self.health.report("reader" if isinstance(event, ReaderConnected) else "scanner", "ok", description)
+            case ReaderFault(reason) | ScannerFault(reason):
+                self.health.report("reader" if isinstance(event, ReaderFault) else "scanner", "fault", reason)
+            case CardPlaced():
+                self.health.report("reader", "ok", "read a card")
+
+    def print(self, document: PrintDocument) -> str:
+        """Print ``document``; return where it went. Raises :class:`PrinterError` (recorded as the printer's
+        fault) when it did not print."""
+        try:
+            where = self.printer.print_document(document)
+        except PrinterError as exc:
+            self.health.report("printer", "fault", str(exc))
+            raise
+        self.health.report("printer", "ok", f"printed {document.name}")
+        return where
+
+    def printer_status(self) -> PrinterStatus:
+        """Ask the printer for paper and on-line state. Raises :class:`PrinterError`, recorded as a fault."""
+        try:
+            status = self.printer.status()
+        except PrinterError as exc:
+            self.health.report("printer", "fault", str(exc))
+            raise
+        self.health.report(
+            "printer", "ok" if status.online is not False and status.paper != "out" else "fault", status.text
+        )
+        return status
+
     def close(self) -> None:
         self.reader.stop()
         self.scanner.stop()
+        self.speaker.close()
         for simulator in (self.card_simulator, self.printer_simulator, self.scanner_simulator):
             if simulator is not None:
                 simulator.stop()
@@ -47,8 +112,11 @@ def paper_settings(settings: DeviceSettings) -> PaperSettings:
     )
 
 
-def build_devices(settings: DeviceSettings, data_dir: Path) -> Devices:
-    """The back-ends named in ``settings``. Raises ``DeviceError`` for a photo decoder that will not load."""
+def build_devices(
+    settings: DeviceSettings, data_dir: Path, accessibility: AccessibilitySettings | None = None
+) -> Devices:
+    """The back-ends named in ``settings`` (and the speaker, from ``accessibility``). Raises ``DeviceError`` for a
+    photo decoder that will not load."""
     card_simulator = printer_simulator = None
     decoder = PhotoDecoder(settings.photo_decoder) if settings.photo_decoder else None
     if settings.card_reader == "simulator":
@@ -69,4 +137,16 @@ def build_devices(settings: DeviceSettings, data_dir: Path) -> Devices:
         scanner_simulator = ScannerSimulator().start()
         scanner_port = scanner_simulator.port
     scanner = SerialScanner(scanner_port, settings.scanner_baud, prefix=settings.scanner_prefix)
-    return Devices(reader, EscposPrinter(uri, paper), scanner, card_simulator, printer_simulator, scanner_simulator)
+    accessibility = accessibility or AccessibilitySettings()
+    health = DeviceHealth()
+    health.report("voice", *voice_status(accessibility))
+    return Devices(
+        reader,
+        EscposPrinter(uri, paper),
+        scanner,
+        make_speaker(accessibility),
+        health,
+        card_simulator,
+        printer_simulator,
+        scanner_simulator,
+    )

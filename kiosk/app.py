@@ -22,24 +22,25 @@ from devices import (
     CardPlaced,
     CardReadFailed,
     CardRemoved,
+    CodeScanned,
     DeviceEvent,
     ReaderConnected,
     ReaderFault,
     ScannerConnected,
     ScannerFault,
 )
-from devices import ScanReceived as DeviceScan
 from devices.samples import DEMO_CARDS
 from devices.scanner.framing import WedgeDetector
+from devices.speaker import Speaker
+from kiosk.application import Applicant, Visit
 from kiosk.demo import DEMO_STAFF
 from kiosk.failures import log_failure, note_crash, take_crash_note
 from kiosk.identity import age_on
 from kiosk.pin import PinGate
+from kiosk.prompts import PROMPTS
 from kiosk.services import KioskServices
-from kiosk.session import Applicant, Visit
 from kiosk.staff import Agent
 from kiosk.technician import technician_check
-from kiosk.voice import PROMPTS, Speaker, make_speaker
 from screens.crash_notice import CrashNotice
 from screens.demo_help import DemoHelp
 from screens.idle_warning import IdleWarning
@@ -93,7 +94,7 @@ class KioskApp(App, inherit_bindings=False):
         speaker: Speaker | None = None,
     ):
         super().__init__()
-        self.speaker = speaker or make_speaker(services.settings.accessibility)
+        self.speaker = speaker or services.devices.speaker
         self.services = services
         self.demo = demo
         self.demo_hall = demo_hall  # the demo's local hall, which demo keys stop, start and move cases in
@@ -143,9 +144,7 @@ class KioskApp(App, inherit_bindings=False):
         return WelcomeScreen()
 
     def on_mount(self) -> None:
-        devices = self.services.devices
-        devices.reader.start(self._device_event)
-        devices.scanner.start(self._device_event)
+        self.services.devices.start(self._device_event)
         self.services.sync.on_status = lambda status: self.post_message(_ToScreen(SyncStatusChanged(status)))
         self.services.sync.start()
         self.set_interval(1, self.check_inactivity)
@@ -233,7 +232,6 @@ class KioskApp(App, inherit_bindings=False):
         return settings.session.idle_timeout_seconds
 
     def on_unmount(self) -> None:
-        self.speaker.close()
         self.services.sync.stop()
         self.services.devices.close()
 
@@ -262,20 +260,17 @@ class KioskApp(App, inherit_bindings=False):
             case ReaderFault(reason):
                 log.warning("card reader fault: %s", reason)
                 self.post_message(_ToScreen(ReaderStatus(False, _("读卡器暂时无法读卡，请手动输入身份证号码"), reason)))
-            case DeviceScan(code):
+            case CodeScanned(code):
                 self.post_message(_ToScreen(ScanReceived(code)))
             case ScannerConnected(description):
                 log.info("scanner connected: %s", description)
-                self.services.device_health["scanner"] = {"state": "ok", "detail": description}
             case ScannerFault(reason):
                 log.warning("scanner fault: %s", reason)
-                self.services.device_health["scanner"] = {"state": "fault", "detail": reason}
 
     def on__to_screen(self, message: _ToScreen) -> None:
         inner = message.inner
         if isinstance(inner, ReaderStatus):
             self.reader_state = inner
-            self.services.device_health["reader"] = {"state": "ok" if inner.ok else "fault", "detail": inner.detail}
         if isinstance(inner, SyncStatusChanged):
             self.sync_status = inner
         if isinstance(inner, CardRead | ScanReceived):

@@ -19,9 +19,9 @@ from typing import TextIO
 
 from devices import CardPlaced, CardReadFailed, IdentityCard
 from devices.idcard.records import id_check_character
+from kiosk.application import Applicant, Application
 from kiosk.catalog import FieldType, ServiceItem
 from kiosk.services import KioskServices
-from kiosk.session import Applicant, Application
 
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
 _GIVEN = "秀英建国晓雨志强桂兰玉珍德明春华海燕文静永红丽娟家豪子涵"

@@ -52,6 +52,8 @@ from kiosk.demo import DEMO_STAFF, DEMO_TECHNICIAN_PIN
 from kiosk.hall import cli as hall_cli
 from kiosk.identity import mask_id_number, mask_name
 from offline_cache import CacheError, Store
+from offline_cache.envelope import EnvelopeError
+from offline_cache.hall_client import SyncError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.ERROR)  # a technician's command answers in one line; the kiosk logs to a file
     try:
         return args.handler(args)
+    except (SyncError, EnvelopeError):
+        raise  # CacheErrors too, but one that reaches here is a bug (a command catches its own): the traceback
     except (SettingsError, CatalogError, CacheError, DeviceError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
@@ -252,7 +256,7 @@ def _start(settings: Settings, demo: bool, config_path: Path, demo_hall=None) ->
 
 
 def _reprint(args: argparse.Namespace) -> int:
-    from kiosk.serial import SerialNumberError
+    from kiosk.serial_number import SerialNumberError
     from kiosk.services import build_services
 
     services = build_services(load_settings(args.config))
@@ -403,7 +407,7 @@ def _devices_print(args: argparse.Namespace) -> int:
     from devices import PrinterError
     from devices.factory import paper_settings
     from devices.printer.render import draw
-    from kiosk.layouts import printer_test_page
+    from kiosk.paper import printer_test_page
 
     settings = load_settings(args.config)
     devices = settings.devices.model_copy(update={"print_mode": args.mode}) if args.mode else settings.devices
@@ -437,9 +441,9 @@ def _devices_print(args: argparse.Namespace) -> int:
 
 def _sample(kind: str, settings: Settings, now: datetime):
     from devices.samples import WANG_XIUYING
-    from kiosk.layouts import application_receipt, one_time_notice, queue_ticket
+    from kiosk.paper import application_receipt, one_time_notice, queue_ticket
     from kiosk.queue import CATEGORIES, QueueTicket
-    from kiosk.serial import SerialNumber
+    from kiosk.serial_number import SerialNumber
     from offline_cache import StoredSubmission
 
     station = settings.station
@@ -487,7 +491,7 @@ def _devices_printer_status(args: argparse.Namespace) -> int:
 
 
 def _devices_scan(args: argparse.Namespace) -> int:
-    from devices import ScannerConnected, ScannerFault, ScanReceived
+    from devices import CodeScanned, ScannerConnected, ScannerFault
     from devices.scanner.serial_scanner import SerialScanner
 
     with contextlib.closing(_events_within(SerialScanner(args.port, args.baud), args.timeout)) as events:
@@ -498,7 +502,7 @@ def _devices_scan(args: argparse.Namespace) -> int:
                 case ScannerFault(reason):
                     print(f"kiosk: {reason}", file=sys.stderr)
                     return 2
-                case ScanReceived(code):
+                case CodeScanned(code):
                     print(json.dumps({"code": code}, ensure_ascii=False) if args.json else code)
                     return 0
     print(f"kiosk: {args.timeout:g} 秒内没有扫到码", file=sys.stderr)

@@ -18,9 +18,9 @@ from datetime import date, datetime
 
 from config.i18n import SOURCE_LANGUAGE, Translator, _, translator
 from devices.document import PrintDocument, Qr, Rule, Text, qr_rows
+from kiosk.application import DELIVERY_LABELS
 from kiosk.catalog import ServiceItem, working_days
 from kiosk.queue import QueueTicket
-from kiosk.session import DELIVERY_LABELS
 from offline_cache import StoredSubmission
 
 __all__ = ["application_receipt", "guide_sections", "one_time_notice", "printer_test_page", "qr_rows", "queue_ticket"]

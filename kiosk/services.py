@@ -17,12 +17,12 @@ from config.i18n import _
 from config.settings import Settings
 from devices import PrinterError
 from devices.factory import Devices, build_devices
+from kiosk.application import CASE_STAGES, Application
 from kiosk.catalog import Catalog, ServiceItem, load_catalog
 from kiosk.identity import age_on, applicant_key
-from kiosk.layouts import application_receipt, one_time_notice, printer_test_page, queue_ticket
+from kiosk.paper import application_receipt, one_time_notice, printer_test_page, queue_ticket
 from kiosk.queue import QueueCategory, QueueTicket, parse_ticket_code
-from kiosk.serial import SerialNumber
-from kiosk.session import CASE_STAGES, Application
+from kiosk.serial_number import SerialNumber
 from kiosk.staff import Agent, staff_by_badge, staff_by_pin
 from kiosk.workdays import add_working_days
 from offline_cache import AlreadyRated, CacheError, Store, StoredSubmission
@@ -64,7 +64,9 @@ def build_services(
     data_dir = settings.storage.resolved_data_dir()
     catalog = load_catalog(settings.catalog.path)
     store = Store(db_path or data_dir / "kiosk.db")
-    return KioskServices(settings, catalog, store, build_devices(settings.devices, data_dir), data_dir, now)
+    return KioskServices(
+        settings, catalog, store, build_devices(settings.devices, data_dir, settings.accessibility), data_dir, now
+    )
 
 
 class KioskServices:
@@ -85,9 +87,7 @@ class KioskServices:
         self.devices = devices
         self.data_dir = data_dir
         self.config_path: Path | None = None  # the settings file the technician's editor saves to
-        # Each device's last known state, for the hall's fleet view: {"reader": {"state": ..., "detail": ...}}
-        self.device_health: dict[str, dict[str, str]] = {}
-        self.sync = SyncEngine(store, settings.sync, heartbeat=lambda: dict(self.device_health))
+        self.sync = SyncEngine(store, settings.sync, heartbeat=devices.health.as_dict)
         self.sync.on_update = self._hall_update
 
     def _hall_update(self, what: str) -> None:
@@ -128,13 +128,11 @@ class KioskServices:
         """Print; a failure is logged for the technician and told to the resident, never raised."""
         faults.inject("print")
         try:
-            where = self.devices.printer.print_document(document)
+            where = self.devices.print(document)
         except PrinterError as exc:
             log.warning("%s did not print: %s", document.name, exc)
-            self.device_health["printer"] = {"state": "fault", "detail": str(exc)}
             return PrintOutcome(False, _("{failure}（{detail}）", failure=failure, detail=exc))
         log.info("%s printed to %s", document.name, where)
-        self.device_health["printer"] = {"state": "ok", "detail": f"printed {document.name}"}
         return PrintOutcome(True)
 
     def print_receipt(self, saved: StoredSubmission) -> PrintOutcome:
@@ -235,6 +233,14 @@ class KioskServices:
 
     def sync_status(self) -> SyncStatus:
         return self.sync.status()
+
+    def sync_now(self) -> None:
+        """A technician asks for a sync: lift every pause and backoff and try at once."""
+        self.sync.retry_now()
+
+    def evaluation_of(self, saved: StoredSubmission) -> int | None:
+        """The rating given to ``saved``, if any."""
+        return self.store.evaluation_of(saved.id)
 
 
 # Screens catch these without importing the storage layer.

@@ -137,8 +137,8 @@ def _sync_status(args: argparse.Namespace) -> int:
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    from kiosk.burnin import Simulation
     from kiosk.services import build_services
-    from kiosk.simulate import Simulation
 
     if args.residents < 0:
         print("kiosk: --residents must be 0 or more", file=sys.stderr)

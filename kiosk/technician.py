@@ -31,7 +31,6 @@ from devices import DeviceError
 from kiosk.pin import PinGate, verify_secret
 from kiosk.services import KioskServices
 from kiosk.sync_commands import enrol
-from kiosk.voice import voice_status
 from offline_cache import CacheError, Enrolment
 from offline_cache.hall_client import HallRefused, HallRejected, HallUnreachable, NotTheHall, SyncError
 
@@ -78,23 +77,20 @@ class DeviceRow:
         return _("{line} · {detail}", line=line, detail=detail)
 
 
-def device_rows(services: KioskServices, reader_state: dict[str, Any] | None = None) -> list[DeviceRow]:
-    """The reader, printer and scanner: where the settings put them and their last known state."""
+def device_rows(services: KioskServices) -> list[DeviceRow]:
+    """The reader, printer, scanner and speaker: where the settings put them and their last known state."""
     config = services.settings.devices
-    health = dict(services.device_health)
-    if "reader" not in health and reader_state:
-        health["reader"] = {"state": "ok" if reader_state.get("ok") else "fault", "detail": reader_state["detail"]}
+    health = services.devices.health.snapshot()
     places = {
         "reader": (_("读卡器"), config.card_reader_port if config.card_reader == "serial" else SIMULATOR),
         "printer": (_("打印机"), SIMULATOR if config.printer.startswith("sim://") else config.printer),
         "scanner": (_("扫码器"), config.scanner_port if config.scanner == "serial" else SIMULATOR),
+        "voice": (_("语音"), services.settings.accessibility.voice_command),
     }
     rows = []
     for key, (label, where) in places.items():
-        state = health.get(key) or {}
-        rows.append(DeviceRow(key, label, where, state.get("state", ""), state.get("detail", "")))
-    voice_state, voice_detail = voice_status(services.settings.accessibility)
-    rows.append(DeviceRow("voice", _("语音"), services.settings.accessibility.voice_command, voice_state, voice_detail))
+        state = health.get(key)
+        rows.append(DeviceRow(key, label, where, state.state if state else "", state.detail if state else ""))
     return rows
 
 
@@ -112,15 +108,10 @@ def serial_ports() -> list[dict[str, str]]:
 
 def printer_paper_status(services: KioskServices) -> str:
     """Ask the printer whether it is on line and has paper, in words."""
-    printer = services.devices.printer
-    if not hasattr(printer, "status"):
-        return _("这台打印机不能报告纸张状态")
     try:
-        status = printer.status()
+        return services.devices.printer_status().text
     except DeviceError as exc:
-        services.device_health["printer"] = {"state": "fault", "detail": str(exc)}
         return _("打印机无法连接：{detail}", detail=exc)
-    return status.text
 
 
 def enrol_with_hall(services: KioskServices, url: str, code: str) -> Enrolment:
@@ -159,7 +150,7 @@ def recent_log(data_dir: Path, lines: int = 200) -> list[str]:
         return [line.rstrip("\n") for line in deque(file, maxlen=lines)]
 
 
-def diagnostics_bundle(services: KioskServices, reader_state: dict[str, Any], dest_dir: Path, now: datetime) -> Path:
+def diagnostics_bundle(services: KioskServices, dest_dir: Path, now: datetime) -> Path:
     """Write ``diagnostics-YYYYmmdd-HHMMSS.zip`` for support: the settings without secrets, versions, device
     states, the sync state and the recent log. No PIN or badge hash and no hall token goes in."""
     secrets = _secrets(services)
@@ -170,10 +161,9 @@ def diagnostics_bundle(services: KioskServices, reader_state: dict[str, Any], de
             {
                 "devices": [
                     {"device": row.key, "where": row.where, "state": row.state, "detail": row.detail}
-                    for row in device_rows(services, reader_state)
+                    for row in device_rows(services)
                 ],
-                "health": services.device_health,
-                "reader": reader_state,
+                "health": services.devices.health.as_dict(),
             }
         ),
         "sync.json": _json(services.sync_status().as_dict()),

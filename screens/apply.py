@@ -7,8 +7,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
 from config.i18n import _
+from kiosk.application import DELIVERY_LABELS, MAIL_PHONE, Application
 from kiosk.catalog import FieldType, FormField
-from kiosk.session import DELIVERY_LABELS, MAIL_PHONE, Application
 from screens.base import KioskScreen
 from screens.number_entry import NumberEntry
 from screens.review import ReviewScreen

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from config.i18n import _
-from kiosk.voice import PROMPTS
+from kiosk.prompts import PROMPTS
 from screens.base import KioskScreen
 
 SHOWN_SECONDS = 20
@@ -35,7 +35,7 @@ class CrashNotice(KioskScreen):
             yield Button(self._("返回首页"), id="home", classes="primary")
 
     def on_mount(self) -> None:
-        self.app.say(PROMPTS["restarted"])
+        self.kiosk.say(PROMPTS["restarted"])
         self.set_timer(SHOWN_SECONDS, self.home)
 
     @on(Button.Pressed, "#home")

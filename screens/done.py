@@ -6,8 +6,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from config.i18n import _
+from kiosk.application import upload_state
 from kiosk.services import RECEIPT_FAILED
-from kiosk.session import upload_state
 from screens.base import KioskScreen
 from screens.evaluate import EvaluateScreen
 from screens.messages import SyncStatusChanged
@@ -33,7 +33,7 @@ class DoneScreen(KioskScreen):
                     yield Static(
                         self._(
                             "材料待补：{materials}。补齐后请交到窗口，回执上也列出了。",
-                            materials=self.app.translator.join(self.content(m) for m in missing),
+                            materials=self.kiosk.translator.join(self.content(m) for m in missing),
                         ),
                         id="missing",
                     )
@@ -53,7 +53,7 @@ class DoneScreen(KioskScreen):
     def print_receipt(self) -> None:
         outcome = self.services.print_receipt(self.visit.saved)
         text = self._("回执已打印，请取走。") if outcome.printed else f"⚠ {self._(outcome.message)}"
-        self.app.call_from_thread(self.query_one("#print-state", Static).update, text)
+        self.app.call_from_thread(self.update_text, "#print-state", text)
 
     def job_failed(self, group: str) -> bool:
         if group == "print":
@@ -69,7 +69,7 @@ class DoneScreen(KioskScreen):
         """The hall's receipt arrives on the sync thread: show it as soon as the store has it."""
         saved = self.services.find(self.visit.saved.serial)
         if saved is not None:
-            self.app.call_from_thread(self.query_one("#upload-state", Static).update, self._(upload_state(saved)))
+            self.app.call_from_thread(self.update_text, "#upload-state", self._(upload_state(saved)))
 
     @on(Button.Pressed, "#rate")
     def rate(self) -> None:

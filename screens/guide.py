@@ -7,10 +7,10 @@ from textual.widgets import Button, Static
 
 from config import faults
 from config.i18n import Translator, _
+from kiosk.application import Applicant, Application
 from kiosk.catalog import ServiceItem
-from kiosk.layouts import guide_sections
+from kiosk.paper import guide_sections
 from kiosk.services import NOTICE_FAILED, CacheError, PrintOutcome, StoredSubmission
-from kiosk.session import Applicant, Application
 from screens.apply import ApplyScreen
 from screens.base import KioskScreen
 from screens.identify import IdentifyScreen
@@ -38,7 +38,7 @@ class GuideScreen(KioskScreen):
         yield Static(self.content(self.item.name), id="item-name")
         with VerticalScroll(id="guide"):
             members = self.services.catalog.members_of(self.item)
-            yield Static(guide_text(self.item, members, self.app.translator), markup=False)
+            yield Static(guide_text(self.item, members, self.kiosk.translator), markup=False)
         with Horizontal(classes="actions"):
             yield Button(self._("返回"), id="back", classes="back")
             yield Button(self._("打印告知单"), id="notice")

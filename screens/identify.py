@@ -6,8 +6,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, ContentSwitcher, Input, Label, Static
 
 from config.i18n import _
+from kiosk.application import Applicant
 from kiosk.identity import IdentityError
-from kiosk.session import Applicant
 from screens.base import KioskScreen
 from screens.messages import CardRead, CardUnreadable, ReaderStatus
 
@@ -32,7 +32,7 @@ class IdentifyScreen(KioskScreen):
                 with Vertical(id="card", classes="pane"):
                     yield Static(self._("请将身份证平放在下方读卡区"), classes="prompt")
                     yield Static(self._("▭  读卡区  ▭"), id="card-slot")
-                    yield Static(self._(self.app.reader_state.text), id="reader-state")
+                    yield Static(self._(self.kiosk.reader_state.text), id="reader-state")
                 with Vertical(id="person", classes="pane"):
                     yield Label(self._("姓名"))
                     yield Input(id="person-name", max_length=30, placeholder=self._("与身份证一致"))

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from kiosk.application import Applicant
 from kiosk.services import SyncStatus
-from kiosk.session import Applicant
 
 
 @dataclass

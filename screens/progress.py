@@ -6,9 +6,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from config.i18n import _
-from kiosk.serial import SerialNumberError
+from kiosk.application import CASE_STAGES, stage_text, upload_state
+from kiosk.serial_number import SerialNumberError
 from kiosk.services import CacheError, CaseProgress, StoredSubmission
-from kiosk.session import CASE_STAGES, stage_text, upload_state
 from screens.base import KioskScreen
 from screens.evaluate import EvaluateScreen
 from screens.messages import ScanReceived
@@ -69,7 +69,7 @@ class ProgressScreen(KioskScreen):
         try:
             progress = self.services.progress(text)
             if progress.local is not None:
-                rated = self.services.store.evaluation_of(progress.local.id)
+                rated = self.services.evaluation_of(progress.local)
         except (SerialNumberError, CacheError) as exc:
             self.app.call_from_thread(self._failed, f"⚠ {self._(exc)}")
             return

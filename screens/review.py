@@ -6,9 +6,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Static
 
 from config.i18n import _
+from kiosk.application import DELIVERY_LABELS
 from kiosk.identity import mask_phone
 from kiosk.services import CacheError
-from kiosk.session import DELIVERY_LABELS
 from kiosk.staff import CONSENT_TEXT
 from screens.base import KioskScreen
 from screens.done import DoneScreen
@@ -22,7 +22,7 @@ class ReviewScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         app = self.visit.application
-        materials = self.app.translator.join(self.content(m) for m in sorted(app.materials))
+        materials = self.kiosk.translator.join(self.content(m) for m in sorted(app.materials))
         lines = [
             self._("事项：{item}（{code}）", item=app.item.name, code=app.item.code),
             self._("申请人：{name}　{number}", name=app.applicant.masked_name, number=app.applicant.masked_number),
@@ -41,7 +41,7 @@ class ReviewScreen(KioskScreen):
                 yield Static(self._missing_text(), id="missing", markup=False)
             elif decision := app.decision(self.services.today()):
                 yield Static(self._("秒批结果：{decision}", decision=decision[1]), id="decision")
-        if agent := self.app.staff:
+        if agent := self.kiosk.staff:
             yield Static(
                 self._("代办人：{agent}。请当面向申请人读出以上内容，经本人同意后勾选：", agent=agent.label),
                 id="agent-note",
@@ -81,7 +81,7 @@ class ReviewScreen(KioskScreen):
     @on(Button.Pressed, "#confirm, #confirm-pending")
     def confirm(self) -> None:
         application = self.visit.application
-        if agent := self.app.staff:
+        if agent := self.kiosk.staff:
             if not self.query_one("#consent", Checkbox).value:
                 self.query_one("#review-error", Static).update(
                     self._("⚠ 代办须经申请人当面同意：请勾选「{consent}」", consent=CONSENT_TEXT)
@@ -119,5 +119,5 @@ class ReviewScreen(KioskScreen):
 
     def _saved(self, saved) -> None:
         self.visit.saved = saved
-        self.app.refresh_sync_status()
+        self.kiosk.refresh_sync_status()
         self.app.switch_screen(DoneScreen())

@@ -6,8 +6,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Static
 
 from config.i18n import _
+from kiosk.application import Applicant, upload_state
 from kiosk.services import CacheError
-from kiosk.session import Applicant, upload_state
 from screens.base import KioskScreen
 from screens.catalog import CatalogScreen
 from screens.identify import IdentifyScreen
@@ -99,4 +99,4 @@ class StaffDesk(KioskScreen):
 
     @on(Button.Pressed, "#sign-out")
     def sign_out(self) -> None:
-        self.app.sign_out_staff()
+        self.kiosk.sign_out_staff()

@@ -109,12 +109,8 @@ class TechnicianScreen(KioskScreen):
 
     # Devices -----------------------------------------------------------------------------------------------
 
-    def _reader_state(self) -> dict[str, Any]:
-        state = getattr(self.app, "reader_state", None)
-        return {"ok": state.ok, "text": state.text, "detail": state.detail} if state is not None else {}
-
     def show_devices(self) -> None:
-        rows = device_rows(self.services, self._reader_state())
+        rows = device_rows(self.services)
         self.query_one("#devices", Static).update("\n".join(self._(row.line) for row in rows))
 
     def job_failed(self, group: str) -> bool:
@@ -213,8 +209,11 @@ class TechnicianScreen(KioskScreen):
 
     @work(thread=True, exclusive=True, group="sync-now", exit_on_error=False)
     def _sync_now(self) -> None:
-        self.services.sync.retry_now()
-        self.app.call_from_thread(setattr, self.query_one("#sync-now", Button), "disabled", False)
+        self.services.sync_now()
+        self.app.call_from_thread(self._synced)
+
+    def _synced(self) -> None:
+        self.query_one("#sync-now", Button).disabled = False
 
     @on(Button.Pressed, "#enrol")
     @on(Input.Submitted, "#enrol-code")
@@ -348,17 +347,17 @@ class TechnicianScreen(KioskScreen):
     @on(Button.Pressed, "#export")
     def export(self) -> None:
         self.query_one("#export-result", Static).update(self._("正在导出…"))
-        self._export(self._reader_state())
+        self._export()
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export(self, reader_state: dict[str, Any]) -> None:
+    def _export(self) -> None:
         try:
-            path = diagnostics_bundle(self.services, reader_state, self.services.data_dir, self.services.now())
+            path = diagnostics_bundle(self.services, self.services.data_dir, self.services.now())
         except OSError as exc:
             text = self._("⚠ 导出失败：{problem}", problem=str(exc))
         else:
             text = self._("诊断包已导出：{path}", path=str(path))
-        self.app.call_from_thread(self.query_one("#export-result", Static).update, text)
+        self.app.call_from_thread(self.update_text, "#export-result", text)
 
     @on(Button.Pressed, "#home")
     def home(self) -> None:

@@ -7,9 +7,9 @@ from textual.widgets import Button, Static
 
 from config import faults
 from config.i18n import LANGUAGES, _
-from kiosk.serial import SerialNumber, SerialNumberError
+from kiosk.application import Applicant
+from kiosk.serial_number import SerialNumber, SerialNumberError
 from kiosk.services import CacheError
-from kiosk.session import Applicant
 from screens.base import KioskScreen
 from screens.catalog import CatalogScreen
 from screens.identify import IdentifyScreen
@@ -56,7 +56,7 @@ class WelcomeScreen(KioskScreen):
                 ),
                 id="welcome-hint",
             )
-            if data_note := self.app.demo_note:
+            if data_note := self.kiosk.demo_note:
                 yield Static(self._(data_note), id="demo-note")
 
     @on(Button.Pressed, "#apply")
@@ -71,7 +71,7 @@ class WelcomeScreen(KioskScreen):
 
     @on(Button.Pressed, ".language")
     async def choose_language(self, event: Button.Pressed) -> None:
-        self.app.set_language(event.button.id.removeprefix("lang-"))
+        self.kiosk.set_language(event.button.id.removeprefix("lang-"))
         await self.show_language()
         self.query_one(f"#{event.button.id}", Button).focus()
 
@@ -87,20 +87,20 @@ class WelcomeScreen(KioskScreen):
 
     @on(Button.Pressed, "#elderly")
     def elderly(self) -> None:
-        self.app.enter_elderly_mode()
+        self.kiosk.enter_elderly_mode()
         self.guide_elderly()
         self.query_one("#apply", Button).focus()  # the pressed button is gone in elderly mode: start at 办事
 
     @on(Button.Pressed, "#contrast")
     def contrast(self) -> None:
-        self.app.toggle_high_contrast()
+        self.kiosk.toggle_high_contrast()
 
     @on(Button.Pressed, "#staff")
     def staff(self) -> None:
-        if self.app.staff is not None:
+        if self.kiosk.staff is not None:
             self.app.push_screen(StaffDesk())
         else:
-            self.app.sign_in_staff()
+            self.kiosk.sign_in_staff()
 
     @on(Button.Pressed, "#queue")
     def take_ticket(self) -> None:
@@ -145,7 +145,7 @@ class WelcomeScreen(KioskScreen):
         except CacheError as exc:
             position = _("暂时查不到排队情况：{problem}", problem=exc)
         if position is None and (agent := self.services.staff_by_badge(code)) is not None:
-            self.app.call_from_thread(self.app.staff_signed_in, agent)
+            self.app.call_from_thread(self.kiosk.staff_signed_in, agent)
             return
         if position is None:
             self.app.call_from_thread(

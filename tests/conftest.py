@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from config.settings import Settings
+from devices.speaker import RecordingSpeaker
 from kiosk.app import KioskApp, make_app
 from kiosk.hall.runner import HallServer
 from kiosk.services import KioskServices, build_services
 from kiosk.sync_commands import enrol as enrol_with
-from kiosk.voice import RecordingSpeaker
 from offline_cache import Enrolment, Store
 from offline_cache.envelope import HallKeyPair, associated_data, open_sealed
 
@@ -58,7 +58,7 @@ def enrol(store: Store, url: str = NO_HALL, keys: HallKeyPair = HALL_KEYS, stati
 
 def opened_payload(store: Store, submission_id: str) -> dict:
     """What the hall reads from a sealed submission: only the hall's private key opens it."""
-    body = json.loads(store._db["outbox"].get(submission_id)["body"])
+    body = store.outbox.body(submission_id)
     aad = associated_data(submission_id, body["schema_version"])
     return json.loads(open_sealed(body["envelope"], HALL_KEYS.private, aad))
 

@@ -7,7 +7,7 @@ from datetime import date
 from textual.widgets import Input, Static
 
 from devices.samples import DEMO_CARDS as SAMPLE_CARDS
-from kiosk.serial import SerialNumber
+from kiosk.serial_number import SerialNumber
 from screens.apply import ApplyScreen
 from screens.catalog import CatalogScreen
 from screens.done import DoneScreen

@@ -6,8 +6,8 @@ from textual.widgets import Static
 
 from devices.samples import WANG_XIUYING
 from kiosk.app import make_app
+from kiosk.application import Applicant, Application
 from kiosk.pin import hash_secret
-from kiosk.session import Applicant, Application
 from screens.done import DoneScreen
 from screens.technician import TechnicianScreen
 from screens.widgets.status_bar import StatusBar

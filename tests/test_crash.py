@@ -18,9 +18,9 @@ from textual.widgets import Static
 from config.faults import VARIABLE
 from devices.samples import WANG_XIUYING
 from kiosk.app import CRASH_EXIT, make_app
+from kiosk.application import Applicant, Visit
 from kiosk.failures import CRASH_NOTE, log_failure
 from kiosk.services import build_services
-from kiosk.session import Applicant, Visit
 from screens.crash_notice import CrashNotice
 from screens.done import DoneScreen
 from screens.review import ReviewScreen
@@ -153,7 +153,7 @@ async def test_a_failing_device_test_is_told_on_the_technician_screen(app, servi
 
 async def test_a_failing_sync_cycle_is_shown_and_sync_resumes_when_it_passes(hall, monkeypatch, tmp_path):
     from config.settings import Settings
-    from kiosk.session import Applicant, Application
+    from kiosk.application import Applicant, Application
     from kiosk.sync_commands import enrol
     from offline_cache import Store
 

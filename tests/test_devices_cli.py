@@ -86,7 +86,7 @@ def test_scan_prints_one_code_and_times_out_without_one():
 
 def test_staff_reprint_a_saved_receipt(tmp_path, services):
     from devices.samples import WANG_XIUYING
-    from kiosk.session import Applicant, Application
+    from kiosk.application import Applicant, Application
 
     application = Application(services.catalog["MZ0001"], Applicant.from_card(WANG_XIUYING))
     application.set_values({"phone": "13800001234"}, services.today())

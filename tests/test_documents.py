@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from devices.document import render_text
-from kiosk.layouts import application_receipt
+from kiosk.paper import application_receipt
 from kiosk.workdays import add_working_days
 from offline_cache import StoredSubmission
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from devices.samples import DEMO_CARDS
+from devices.speaker import RecordingSpeaker
 from kiosk.app import make_app
-from kiosk.voice import PROMPTS, RecordingSpeaker
+from kiosk.prompts import PROMPTS
 from screens.catalog import CatalogScreen
 from screens.identify import IdentifyScreen
 from screens.idle_warning import IdleWarning

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from devices.samples import LI_JIANGUO, WANG_XIUYING
 from kiosk.app import make_app
+from kiosk.application import Applicant, Application
 from kiosk.catalog import load_catalog
 from kiosk.hall.rules import instant_grant_holds
-from kiosk.session import Applicant, Application
 from screens.done import DoneScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen

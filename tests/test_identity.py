@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kiosk.application import check_field
 from kiosk.catalog import FieldType, FormField
 from kiosk.identity import (
     IdentityError,
@@ -15,7 +16,6 @@ from kiosk.identity import (
     mask_name,
     mask_phone,
 )
-from kiosk.session import check_field
 
 TODAY = date(2026, 11, 22)
 

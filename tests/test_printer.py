@@ -15,7 +15,7 @@ from devices.printer.escpos_printer import EscposPrinter, PrinterStatus, open_co
 from devices.printer.render import PaperSettings, find_cjk_font, to_escpos
 from devices.printer.simulator import PrinterSimulator
 from kiosk.catalog import load_catalog
-from kiosk.layouts import application_receipt, one_time_notice, printer_test_page, queue_ticket
+from kiosk.paper import application_receipt, one_time_notice, printer_test_page, queue_ticket
 from kiosk.queue import CATEGORIES, QueueTicket
 from offline_cache import StoredSubmission
 

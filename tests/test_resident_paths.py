@@ -8,13 +8,14 @@ from textual.widgets import Button, Static
 
 from config.settings import Settings
 from devices.samples import DEMO_CARDS, LI_JIANGUO, WANG_XIUYING, ZHAO_XIAOYU
+from devices.speaker import RecordingSpeaker
 from kiosk.app import make_app
+from kiosk.application import Applicant, Application
 from kiosk.evaluation import BAD_REVIEW_REASONS
 from kiosk.pin import hash_secret
+from kiosk.prompts import PROMPTS
 from kiosk.services import build_services
-from kiosk.session import Applicant, Application
 from kiosk.sync_commands import enrol
-from kiosk.voice import PROMPTS, RecordingSpeaker
 from offline_cache import Store
 from screens.done import DoneScreen
 from screens.evaluate import EvaluateScreen
@@ -49,7 +50,7 @@ def test_people_ahead_are_only_the_tickets_still_waiting(services):
     store, now = services.store, FIXED_NOW
     for _ in range(3):
         store.issue_ticket("A", False, now)
-    with store._locked(write=True) as conn:  # the window calls the first two (the calling screen comes later)
+    with store.database.transaction() as conn:  # the window calls the first two (the calling screen comes later)
         conn.execute("UPDATE tickets SET status = 'called' WHERE number <= 2")
     number, ahead = store.issue_ticket("A", False, now)
     assert (number, ahead) == (4, 1)
@@ -194,12 +195,14 @@ async def test_elderly_mode_files_an_instant_item_in_four_taps_without_typing(se
     assert len(taps) == 4
 
 
-async def test_a_voice_that_cannot_speak_is_told_on_the_technician_screen(services, clock):
-    services.settings.accessibility.voice_command = "no-such-espeak-ng"
-    services.settings.access.technician_pin_hash = hash_secret("123456")
+async def test_a_voice_that_cannot_speak_is_told_on_the_technician_screen(settings, clock):
+    settings.accessibility.voice_command = "no-such-espeak-ng"
+    settings.access.technician_pin_hash = hash_secret("123456")
+    services = build_services(settings, now=lambda: FIXED_NOW)
     app = make_app(services, demo=True, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+t", "ctrl+k", *"123456", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, TechnicianScreen))
         devices = str(app.screen.query_one("#devices", Static).render())
-        assert "语音  故障" in devices and "找不到语音程序 no-such-espeak-ng" in devices
+    services.close()
+    assert "语音  故障" in devices and "找不到语音程序 no-such-espeak-ng" in devices

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from devices import ScanReceived
+from devices import CodeScanned
 from devices.scanner.serial_scanner import ScannerConnected, ScannerFault, SerialScanner
 from devices.scanner.simulator import ScannerSimulator
 from tests.conftest import Events
@@ -32,20 +32,20 @@ def events(simulator):
 
 def test_a_scan_arrives_without_its_prefix(simulator, events):
     simulator.scan("BJ20261123-0042")
-    assert events.next(ScanReceived).code == "BJ20261123-0042"
+    assert events.next(CodeScanned).code == "BJ20261123-0042"
 
 
 def test_codes_arrive_in_order(simulator, events):
     for code in ["A001", "A002", "A003"]:
         simulator.scan(code)
-    assert [events.next(ScanReceived).code for _ in range(3)] == ["A001", "A002", "A003"]
+    assert [events.next(CodeScanned).code for _ in range(3)] == ["A001", "A002", "A003"]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
 def test_chinese_content(simulator, events, encoding):
     text = "预约码：20261123-08 王秀英"
     simulator.scan(text, encoding=encoding)
-    assert events.next(ScanReceived).code == text
+    assert events.next(CodeScanned).code == text
 
 
 @pytest.mark.parametrize("chunk_size", [1, 4])
@@ -53,20 +53,20 @@ def test_a_code_in_pieces_arrives_whole(simulator, events, chunk_size):
     simulator.faults.chunk_size, simulator.faults.chunk_delay = chunk_size, 0.003
     simulator.scan("办件编号BJ-0042", terminator=b"\r\n")
     simulator.scan("A0043", terminator=b"\r")
-    assert events.next(ScanReceived).code == "办件编号BJ-0042"
-    assert events.next(ScanReceived).code == "A0043"
+    assert events.next(CodeScanned).code == "办件编号BJ-0042"
+    assert events.next(CodeScanned).code == "A0043"
     time.sleep(0.05)  # a split CRLF must not leave an empty code behind
-    assert not any(isinstance(e, ScanReceived) for e in list(events.queue.queue))
+    assert not any(isinstance(e, CodeScanned) for e in list(events.queue.queue))
 
 
 def test_a_garbled_scan_arrives_with_replacement_characters(simulator, events):
     simulator.send_raw(b"]Q1\xff\xfe\x80\x81 \r\n")
-    assert "\ufffd" in events.next(ScanReceived).code
+    assert "\ufffd" in events.next(CodeScanned).code
 
 
 def test_unplug_is_reported_once_and_replug_reconnects(simulator, events):
     simulator.scan("A001")
-    events.next(ScanReceived)
+    events.next(CodeScanned)
     simulator.unplug()
     fault = events.next(ScannerFault)
     assert "扫码枪" in fault.reason and simulator.port in fault.reason
@@ -74,7 +74,7 @@ def test_unplug_is_reported_once_and_replug_reconnects(simulator, events):
     simulator.replug()
     events.next(ScannerConnected)
     simulator.scan("A002")
-    assert events.next(ScanReceived).code == "A002"
+    assert events.next(CodeScanned).code == "A002"
     assert sum(isinstance(e, ScannerFault) for e in events.seen) == 1
 
 
@@ -102,7 +102,7 @@ def test_a_scanner_plugged_in_late_is_picked_up(tmp_path):
         simulator.start()
         received.next(ScannerConnected)
         simulator.scan("A001", prefix="]C0")
-        assert received.next(ScanReceived).code == "A001"  # AIM stripped without a configured prefix
+        assert received.next(CodeScanned).code == "A001"  # AIM stripped without a configured prefix
     finally:
         scanner.stop()
         simulator.stop()

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.serial import SerialNumber, SerialNumberError, check_character
+from kiosk.serial_number import SerialNumber, SerialNumberError, check_character
 
 ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

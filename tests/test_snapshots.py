@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from devices.samples import DEMO_CARDS as SAMPLE_CARDS
+from devices.speaker import RecordingSpeaker
 from kiosk.app import make_app
-from kiosk.voice import RecordingSpeaker
 from tests.conftest import place_card
 
 SIZE = (100, 35)

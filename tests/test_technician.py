@@ -255,9 +255,9 @@ def test_the_diagnostics_bundle_has_five_parts_and_no_secret(services, tmp_path)
         + "2026-11-23 09:10:00 WARNING kiosk: a careless line with test-token in it\n",
         encoding="utf-8",
     )
-    services.device_health["printer"] = {"state": "fault", "detail": "缺纸，请换纸"}
-    reader = {"ok": True, "text": "读卡器已就绪", "detail": "/dev/pts/3 @ 115200"}
-    path = diagnostics_bundle(services, reader, tmp_path / "out", FIXED_NOW)
+    services.devices.health.report("printer", "fault", "缺纸，请换纸")
+    services.devices.health.report("reader", "ok", "/dev/pts/3 @ 115200")
+    path = diagnostics_bundle(services, tmp_path / "out", FIXED_NOW)
     assert path.name == "diagnostics-20261123-093000.zip"
     with zipfile.ZipFile(path) as bundle:
         assert sorted(bundle.namelist()) == ["devices.json", "kiosk.log", "settings.json", "sync.json", "versions.json"]
@@ -275,7 +275,7 @@ def test_the_diagnostics_bundle_has_five_parts_and_no_secret(services, tmp_path)
     assert settings["station"]["id"] == "DEMO01"
     assert {"python", "platform", "kiosk", "textual", "pyserial", "python-escpos", "sqlite"} <= set(versions)
     assert {"device": "printer", "where": "模拟器", "state": "fault", "detail": "缺纸，请换纸"} in devices["devices"]
-    assert devices["reader"] == reader
+    assert devices["health"]["reader"] == {"state": "ok", "detail": "/dev/pts/3 @ 115200"}
     assert sync["enrolled"] is True
     assert len(log) == 500
     assert log[-1].endswith("a careless line with *** in it")

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from config.settings import AccessibilitySettings
-from kiosk.voice import PROMPTS, EspeakSpeaker, NullSpeaker, RecordingSpeaker, make_speaker
+from devices.speaker import EspeakSpeaker, NullSpeaker, RecordingSpeaker, make_speaker
+from kiosk.prompts import PROMPTS
 
 SLOW = "慢"  # the fake program holds this prompt for 5 s, as a long sentence would
 
@@ -157,7 +158,7 @@ def test_close_stops_the_prompt_being_spoken_and_leaves_no_process(slow):
 
 
 def test_a_missing_program_is_logged_once_and_never_raised(tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="kiosk.voice")
+    caplog.set_level(logging.INFO, logger="devices.speaker")
     speaker = EspeakSpeaker(str(tmp_path / "no-such-espeak"))
     speaker.say(PROMPTS["welcome"])
     wait_for(lambda: caplog.records)
@@ -169,7 +170,7 @@ def test_a_missing_program_is_logged_once_and_never_raised(tmp_path, caplog):
 
 
 def test_a_failing_program_is_logged_once(tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="kiosk.voice")
+    caplog.set_level(logging.INFO, logger="devices.speaker")
     fake = FakeEspeak(tmp_path, "exit 3")
     speaker = EspeakSpeaker(str(fake.path))
     try:
@@ -191,7 +192,7 @@ def test_make_speaker_is_silent_when_voice_is_off(tmp_path):
 
 
 def test_make_speaker_is_silent_when_the_program_is_absent(caplog):
-    caplog.set_level(logging.INFO, logger="kiosk.voice")
+    caplog.set_level(logging.INFO, logger="devices.speaker")
     speaker = make_speaker(AccessibilitySettings(voice_command="no-such-espeak-ng-xyz"))
     assert isinstance(speaker, NullSpeaker)
     speaker.say(PROMPTS["welcome"])

@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import random
 import select
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from devices.base import IdentityCard
 from devices.idcard import codec
 from devices.idcard.codec import FrameDecoder, Status
 from devices.idcard.records import encode_text
-from devices.pty_port import VirtualSerialPort
+from devices.simulation import SerialSimulator
 
 PHOTO_LEN = 1024
 
@@ -46,22 +45,20 @@ class Faults:
     """Read requests and answer nothing."""
 
 
-class CardReaderSimulator:
+class CardReaderSimulator(SerialSimulator):
+    thread_name = "idcard-simulator"
+
     def __init__(self, folder: Path | None = None, seed: int = 0, pace_baud: int = 0) -> None:
         """``pace_baud``: when above 0, answers leave no faster than a real line at that rate would carry
         them (10 bits a byte); a bare pseudo-terminal moves bytes at memory speed."""
+        super().__init__("ttyIDCARD", folder)
         self.pace_baud = pace_baud
-        self._cable = VirtualSerialPort("ttyIDCARD", folder)
-        self.port = self._cable.path
         self.faults = Faults()
         self.requests: list[codec.Command] = []
         self._random = random.Random(seed)
-        self._lock = threading.Lock()
         self._card: IdentityCard | None = None
         self._photo = b""
         self._state = "none"  # none, new, found, selected, read
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # Cards ----------------------------------------------------------------------------------------------
 
@@ -76,31 +73,7 @@ class CardReaderSimulator:
         with self._lock:
             self._card, self._photo, self._state = None, b"", "none"
 
-    # The cable ------------------------------------------------------------------------------------------
-
-    def unplug(self) -> None:
-        """Pull the cable: the driver's next read or write fails and the port path disappears."""
-        with self._lock:
-            self._cable.unplug()
-
-    def replug(self) -> None:
-        """Plug the cable back in: a new pty behind the same port path."""
-        with self._lock:
-            self._cable.plug()
-
     # The loop -------------------------------------------------------------------------------------------
-
-    def start(self) -> CardReaderSimulator:
-        self._thread = threading.Thread(target=self._run, name="idcard-simulator", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-        with self._lock:
-            self._cable.close()
 
     def _run(self) -> None:
         decoder = FrameDecoder()

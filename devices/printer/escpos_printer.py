@@ -15,8 +15,6 @@ import contextlib
 import logging
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
 from escpos import exceptions as escpos_errors
@@ -24,33 +22,12 @@ from escpos.escpos import Escpos
 from escpos.printer import File, Network, Serial, Usb
 
 from config.i18n import _
-from devices.base import DeviceError, PrinterError, ReceiptPrinter
+from devices.base import DeviceError, PaperState, PrinterError, PrinterStatus, ReceiptPrinter
 from devices.document import PrintDocument
 from devices.printer.render import PaperSettings, to_escpos
 
 log = logging.getLogger(__name__)
-PaperState = Literal["ok", "near_end", "out", "unknown"]
 _FAILURES = (OSError, escpos_errors.Error, ValueError)
-
-
-@dataclass(frozen=True, slots=True)
-class PrinterStatus:
-    online: bool | None
-    """None when the connection cannot report status (``file://``) or the printer did not answer."""
-    paper: PaperState
-
-    @property
-    def text(self) -> str:
-        if self.online is None and self.paper == "unknown":
-            return _("状态未知（此连接方式不能读取状态）")
-        if self.online is False:
-            return _("打印机离线（检查盖子、电源和连线）")
-        return {
-            "ok": _("正常"),
-            "near_end": _("纸将用完，请尽快换纸"),
-            "out": _("缺纸，请换纸"),
-            "unknown": _("纸张状态未知"),
-        }[self.paper]
 
 
 def open_connection(uri: str) -> Escpos:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -24,6 +23,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from devices.document import display_width
 from devices.printer.render import DOTS
+from devices.simulation import SimulatorLoop
 
 PAPER_ANSWER = {"ok": 0x12, "near_end": 0x1E, "out": 0x72}
 ONLINE, OFFLINE = 0x12, 0x1A  # bit 3 set: off line
@@ -36,8 +36,11 @@ class Job:
     picture: Path | None
 
 
-class PrinterSimulator:
+class PrinterSimulator(SimulatorLoop):
+    thread_name = "printer-simulator"
+
     def __init__(self, width_mm: Literal[58, 80] = 58, font_path: Path | None = None, folder: Path | None = None):
+        super().__init__()
         self.width_mm = width_mm
         self.font_path = font_path
         self.folder = folder or Path(tempfile.mkdtemp(prefix="printer-sim-"))
@@ -47,27 +50,17 @@ class PrinterSimulator:
         self.drop_connections = False
         self.jobs: list[Job] = []
         self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(0.1)
         self.port = self._server.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @property
     def uri(self) -> str:
         return f"tcp://127.0.0.1:{self.port}"
 
-    def start(self) -> PrinterSimulator:
-        self._server.settimeout(0.1)
-        self._thread = threading.Thread(target=self._serve, name="printer-simulator", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
+    def _close(self) -> None:
         self._server.close()
 
-    def _serve(self) -> None:
+    def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 conn, _ = self._server.accept()

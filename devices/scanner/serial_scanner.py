@@ -1,7 +1,7 @@
 """The scanner in serial mode (USB CDC-ACM or RS-232): pyserial, a reader thread, and the events it emits.
 
 Serial mode is what carries Chinese QR content (wedge mode cannot type it). The scanner only talks: the thread
-opens the port, reads whatever arrives into a :class:`ScanFramer` and emits :class:`ScanReceived` for every code.
+opens the port, reads whatever arrives into a :class:`ScanFramer` and emits :class:`CodeScanned` for every code.
 An unplugged scanner is reported once per outage and the port reopened with growing pauses until it is back.
 """
 
@@ -13,7 +13,7 @@ import threading
 
 import serial
 
-from devices.base import EventCallback, Scanner, ScannerConnected, ScannerFault, ScanReceived
+from devices.base import CodeScanned, EventCallback, Scanner, ScannerConnected, ScannerFault
 from devices.scanner.framing import ScanFramer
 
 
@@ -23,7 +23,7 @@ def open_port(port: str, baud: int) -> serial.SerialBase:
 
 
 class SerialScanner(Scanner):
-    """A scanner on a serial port, read by its own thread. Emits ScannerConnected, ScanReceived, ScannerFault."""
+    """A scanner on a serial port, read by its own thread. Emits ScannerConnected, CodeScanned, ScannerFault."""
 
     def __init__(
         self,
@@ -91,7 +91,7 @@ class SerialScanner(Scanner):
         while not self._stop.is_set():
             data = port.read(max(1, min(port.in_waiting, 4096)))
             for code in framer.feed(data):
-                on_event(ScanReceived(code))
+                on_event(CodeScanned(code))
 
 
 def _reason(exc: BaseException) -> str:

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import os
 import queue
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from devices.pty_port import VirtualSerialPort
+from devices.simulation import SerialSimulator
 
 
 @dataclass
@@ -34,15 +33,13 @@ class ScannerFaults:
     chunk_delay: float = 0.002
 
 
-class ScannerSimulator:
+class ScannerSimulator(SerialSimulator):
+    thread_name = "scanner-simulator"
+
     def __init__(self, folder: Path | None = None) -> None:
-        self._cable = VirtualSerialPort("ttySCANNER", folder, nonblocking=True)
-        self.port = self._cable.path
+        super().__init__("ttySCANNER", folder, nonblocking=True)
         self.faults = ScannerFaults()
-        self._lock = threading.Lock()
         self._outbox: queue.Queue[bytes] = queue.Queue()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # Scanning -------------------------------------------------------------------------------------------
 
@@ -54,32 +51,7 @@ class ScannerSimulator:
         """Send bytes exactly as given: garbled reads, bare terminators, noise."""
         self._outbox.put(bytes(data))
 
-    # The cable ------------------------------------------------------------------------------------------
-
-    def unplug(self) -> None:
-        """Pull the cable: the driver's next read fails and the port path disappears."""
-        with self._lock:
-            self._cable.unplug()
-
-    def replug(self) -> None:
-        """Plug the cable back in: a new pty behind the same port path."""
-        with self._lock:
-            self._cable.plug()
-
     # The loop -------------------------------------------------------------------------------------------
-
-    def start(self) -> ScannerSimulator:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="scanner-simulator", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-        with self._lock:
-            self._cable.close()
 
     def _run(self) -> None:
         while not self._stop.is_set():

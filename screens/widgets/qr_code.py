@@ -3,7 +3,7 @@ from __future__ import annotations
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from kiosk.layouts import qr_rows
+from kiosk.paper import qr_rows
 
 
 class QrCode(Static):

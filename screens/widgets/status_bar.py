@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
@@ -14,8 +17,9 @@ class StatusBar(Horizontal):
 
     status: reactive[SyncStatus | None] = reactive(None)
 
-    def __init__(self, station: str, title: str, tr: Translator) -> None:
+    def __init__(self, station: str, title: str, tr: Translator, now: Callable[[], datetime]) -> None:
         super().__init__()
+        self.now = now
         self.station = station
         self.title = title
         self.tr = tr
@@ -32,7 +36,7 @@ class StatusBar(Horizontal):
         self._show_badge()
 
     def _tick(self) -> None:
-        self.query_one("#clock", Static).update(f"{self.app.services.now():%H:%M}")
+        self.query_one("#clock", Static).update(f"{self.now():%H:%M}")
 
     def watch_status(self) -> None:
         if self.is_mounted:
