@@ -22,8 +22,8 @@ from datetime import datetime
 from pathlib import Path
 
 from config.settings import Settings
+from kiosk.enrolment import enrol
 from kiosk.hall.runner import HallServer
-from kiosk.sync_commands import enrol
 from offline_cache import Enrolment, NewSubmission, Store
 from offline_cache.envelope import HallKeyPair
 from offline_cache.hall_client import HallClient

@@ -1,4 +1,110 @@
-"""What the demo (``kiosk demo``) signs in with: published in its help, never used outside the demo."""
+"""The demo (``kiosk demo``): its settings, the sample staff and technician PIN it publishes in its help, the
+local hall it enrols with, and what each of its keys does. The Textual key bindings are the app's
+(``kiosk/app/``); everything they mean is here. Nothing of this is used outside the demo.
+
+    >>> settings = demo_settings(data_dir)
+    >>> hall = start_demo_hall(settings, data_dir)    # a hall on loopback, this kiosk enrolled with it
+    >>> [key.key for key in demo_keys(date.today())][:2]
+    ['f1', 'f2']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from config.i18n import _
+from config.settings import Settings, StaffMember
+from devices.samples import DEMO_CARDS
+from kiosk.identity import age_on
+from kiosk.pin import hash_secret
+
+if TYPE_CHECKING:
+    from kiosk.hall.runner import HallServer
 
 DEMO_TECHNICIAN_PIN = "123456"
 DEMO_STAFF = ("D001", "李代办", "2468", "STAFF-D001")  # id, name, PIN, badge code
+
+
+def demo_settings(data_dir: Path) -> Settings:
+    """Simulated devices, a sync that notices the local hall come and go within seconds, a demo technician PIN
+    and one demo member of staff."""
+    defaults = Settings().simulated(data_dir)
+    staff_id, staff_name, staff_pin, staff_badge = DEMO_STAFF
+    staff = StaffMember(
+        id=staff_id, name=staff_name, pin_hash=hash_secret(staff_pin), badge_hash=hash_secret(staff_badge)
+    )
+    return defaults.model_copy(
+        update={
+            "access": defaults.access.model_copy(
+                update={"technician_pin_hash": hash_secret(DEMO_TECHNICIAN_PIN), "staff": [staff]}
+            ),
+            "sync": defaults.sync.model_copy(
+                update={
+                    "backoff_base_seconds": 0.5,
+                    "backoff_cap_seconds": 5.0,
+                    "idle_poll_seconds": 5.0,
+                    "case_status_seconds": 5.0,
+                    "heartbeat_seconds": 30.0,
+                }
+            ),
+        }
+    )
+
+
+def start_demo_hall(settings: Settings, data_dir: Path) -> HallServer:
+    """Start a reference hall on a free loopback port with its data in ``data_dir``, and enrol this kiosk's
+    database there with it (again, when the hall came up on another port). The caller stops the hall."""
+    from kiosk.enrolment import enrol  # the hall server and the HTTP client load only for the demo
+    from kiosk.hall.runner import HallServer
+    from offline_cache import Store
+
+    hall = HallServer(data_dir / "hall.db")
+    hall.start()
+    store = Store(data_dir / "kiosk.db")
+    try:
+        enrolment = store.enrolment()
+        if enrolment is None or enrolment.url != hall.url:
+            enrol(store, settings, hall.url, hall.storage.new_enrolment_code())
+    except BaseException:
+        hall.stop()
+        raise
+    finally:
+        store.close()
+    return hall
+
+
+@dataclass(frozen=True, slots=True)
+class DemoKey:
+    key: str
+    action: str
+    """The app's action the key runs (``demo_card(0)`` …)."""
+    description: str
+
+
+def demo_keys(today: date) -> list[DemoKey]:
+    """The demo's keys in the order its help lists them: cards by age, scans, the technician, the hall."""
+    keys = [DemoKey("f1", "demo_help", _("显示本帮助"))]
+    for n, card in enumerate(DEMO_CARDS):
+        age = age_on(card.birth_date, today)
+        keys.append(
+            DemoKey(f"f{n + 2}", f"demo_card({n})", _("放上样例身份证：{name}（{age}岁）", name=card.name, age=age))
+        )
+    n = len(DEMO_CARDS) + 2
+    keys += [
+        DemoKey(f"f{n}", "demo_lift", _("拿走身份证")),
+        DemoKey(f"f{n + 1}", "demo_scan", _("扫描最近一张回执的二维码")),
+        DemoKey(f"f{n + 2}", "demo_scan_garbled", _("扫描一个无法识别的码")),
+        DemoKey(f"f{n + 3}", "demo_technician", _("技术员模式（同 Ctrl+T、Ctrl+K；演示密码 123456）")),
+        DemoKey(f"f{n + 4}", "demo_toggle_hall", _("停止 / 重新启动本地大厅（看离线与补传）")),
+        DemoKey(f"f{n + 5}", "demo_advance_case", _("大厅工作人员把最近一件推进到下一步")),
+        DemoKey(f"f{n + 6}", "demo_staff_badge", _("扫描代办员工牌（李代办；或点「工作人员代办」输入密码 2468）")),
+        DemoKey("ctrl+q", "quit", _("退出演示（正式运行时没有退出键）")),
+    ]
+    return keys
+
+
+GARBLED_SCAN = b"]Q1\xff\xfe#@!\r\n"
+"""What the demo's unreadable-code key sends down the scanner's line."""

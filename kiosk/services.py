@@ -1,4 +1,4 @@
-"""What the screens may ask of the kiosk: file, print, look up, rate. Built once by ``kiosk/app.py``.
+"""What the screens may ask of the kiosk: file, print, look up, rate. Built once by ``kiosk/app/``.
 
 Every method here may block (SQLite fsync, printer I/O): screens call them from thread workers.
 """

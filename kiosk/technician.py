@@ -30,19 +30,13 @@ from config.settings import AccessSettings
 from devices import DeviceError
 from kiosk.pin import PinGate, verify_secret
 from kiosk.services import KioskServices
-from kiosk.sync_commands import enrol
-from offline_cache import CacheError, Enrolment
-from offline_cache.hall_client import HallRefused, HallRejected, HallUnreachable, NotTheHall, SyncError
+from offline_cache import CacheError
 
 LOG_NAME = "kiosk.log"
 HIDDEN = "***"
 _VERSIONS_OF = ("kiosk", "textual", "pyserial", "python-escpos", "cryptography", "requests", "pydantic", "tomlkit")
 _STATES = {"ok": _("正常"), "fault": _("故障"), "off": _("未启用")}
 SIMULATOR = _("模拟器")
-
-
-class EnrolmentFailed(Exception):
-    """Enrolment did not happen; the message tells the technician what to do."""
 
 
 def technician_check(access: AccessSettings, gate: PinGate) -> Callable[[str], str | None]:
@@ -112,33 +106,6 @@ def printer_paper_status(services: KioskServices) -> str:
         return services.devices.printer_status().text
     except DeviceError as exc:
         return _("打印机无法连接：{detail}", detail=exc)
-
-
-def enrol_with_hall(services: KioskServices, url: str, code: str) -> Enrolment:
-    """Enrol with the hall at ``url`` using a single-use ``code``, then sync at once.
-
-    Raises :class:`EnrolmentFailed` with what to do: a used code, a hall out of reach, a login page."""
-    url, code = url.strip(), code.strip()
-    if not url.startswith(("http://", "https://")):
-        raise EnrolmentFailed(_("请填写大厅地址，以 http:// 或 https:// 开头"))
-    if not code:
-        raise EnrolmentFailed(_("请填写大厅工作人员给的登记码"))
-    try:
-        enrolment = enrol(services.store, services.settings, url, code)
-    except HallRefused:
-        raise EnrolmentFailed(_("登记码无效或已使用过，请向大厅工作人员索取新的登记码")) from None
-    except NotTheHall as exc:
-        raise EnrolmentFailed(
-            _("应答的不是政务服务大厅：{detail}。网络可能要先登录，或地址填错了", detail=str(exc))
-        ) from None
-    except HallUnreachable as exc:
-        raise EnrolmentFailed(_("{detail}：请检查大厅地址和网络", detail=str(exc))) from None
-    except HallRejected as exc:
-        raise EnrolmentFailed(_("{detail}：请核对登记码和本机站点编号", detail=str(exc))) from None
-    except (SyncError, CacheError) as exc:
-        raise EnrolmentFailed(_("登记未完成：{detail}", detail=str(exc))) from None
-    services.sync.retry_now()
-    return enrolment
 
 
 def recent_log(data_dir: Path, lines: int = 200) -> list[str]:

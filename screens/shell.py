@@ -1,4 +1,4 @@
-"""What a screen may ask of the kiosk's app: the one door from ``screens/`` to ``kiosk/app.py``.
+"""What a screen may ask of the kiosk's app: the one door from ``screens/`` to ``kiosk/app/``.
 
 Screens call Textual's own app API (``push_screen``, ``call_from_thread`` …) on ``self.app`` and everything
 of the kiosk through ``self.kiosk``, typed by :class:`KioskShell`; ``KioskApp`` implements it (a test checks).

@@ -17,17 +17,10 @@ from config import faults
 from config.editor import FieldInfo, InvalidSetting, backup_path, editable_fields, save_settings
 from config.i18n import _
 from config.settings import Settings, SettingsError
+from kiosk.enrolment import EnrolmentFailed, enrol_with_hall
 from kiosk.identity import mask_id_number, mask_name
 from kiosk.services import SyncStatus
-from kiosk.technician import (
-    EnrolmentFailed,
-    device_rows,
-    diagnostics_bundle,
-    enrol_with_hall,
-    printer_paper_status,
-    recent_log,
-    serial_ports,
-)
+from kiosk.technician import device_rows, diagnostics_bundle, printer_paper_status, recent_log, serial_ports
 from screens.base import KioskScreen
 from screens.messages import CardRead, CardUnreadable, ReaderStatus, ScanReceived, SyncStatusChanged
 from screens.widgets.status_bar import age_text

@@ -11,9 +11,9 @@ import pytest
 from config.settings import Settings
 from devices.speaker import RecordingSpeaker
 from kiosk.app import KioskApp, make_app
+from kiosk.enrolment import enrol as enrol_with
 from kiosk.hall.runner import HallServer
 from kiosk.services import KioskServices, build_services
-from kiosk.sync_commands import enrol as enrol_with
 from offline_cache import Enrolment, Store
 from offline_cache.envelope import HallKeyPair, associated_data, open_sealed
 

@@ -154,7 +154,7 @@ async def test_a_failing_device_test_is_told_on_the_technician_screen(app, servi
 async def test_a_failing_sync_cycle_is_shown_and_sync_resumes_when_it_passes(hall, monkeypatch, tmp_path):
     from config.settings import Settings
     from kiosk.application import Applicant, Application
-    from kiosk.sync_commands import enrol
+    from kiosk.enrolment import enrol
     from offline_cache import Store
 
     settings = Settings().simulated(tmp_path / "data")

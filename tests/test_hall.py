@@ -18,7 +18,7 @@ from datetime import datetime
 import pytest
 import requests
 
-from kiosk.hall import cli as hall_cli
+from kiosk.cli import hall as hall_cli
 from kiosk.hall.models import STAGES, HeartbeatIn
 from kiosk.hall.runner import HallServer
 from kiosk.hall.storage import HallError, Principal
@@ -427,7 +427,7 @@ def test_cli_serve_refuses_a_port_in_use(hall, tmp_path, capsys):
 
 SERVE = """
 import argparse, sys
-from kiosk.hall import cli
+from kiosk.cli import hall as cli
 parser = argparse.ArgumentParser()
 cli.register(parser.add_subparsers(dest="command", required=True))
 args = parser.parse_args(sys.argv[1:])

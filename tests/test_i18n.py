@@ -12,9 +12,9 @@ from config.i18n import LANGUAGES, OPENCC_CONFIG, Translator, _, has_chinese, tr
 from config.settings import Settings, StaffMember
 from devices.samples import DEMO_CARDS
 from kiosk.catalog import load_catalog
-from kiosk.i18n_commands import check
 from kiosk.identity import IdentityError, check_id_number
 from kiosk.pin import hash_secret
+from kiosk.translations import check
 from screens.catalog import CatalogScreen
 from screens.done import DoneScreen
 from screens.guide import GuideScreen

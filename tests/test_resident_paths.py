@@ -11,11 +11,11 @@ from devices.samples import DEMO_CARDS, LI_JIANGUO, WANG_XIUYING, ZHAO_XIAOYU
 from devices.speaker import RecordingSpeaker
 from kiosk.app import make_app
 from kiosk.application import Applicant, Application
+from kiosk.enrolment import enrol
 from kiosk.evaluation import BAD_REVIEW_REASONS
 from kiosk.pin import hash_secret
 from kiosk.prompts import PROMPTS
 from kiosk.services import build_services
-from kiosk.sync_commands import enrol
 from offline_cache import Store
 from screens.done import DoneScreen
 from screens.evaluate import EvaluateScreen

@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from config.settings import Settings, SyncSettings
+from kiosk.enrolment import enrol
 from kiosk.hall.runner import HallServer
-from kiosk.sync_commands import enrol
 from offline_cache import NewSubmission, Store
 from offline_cache.sync import SyncEngine
 from tests.faultproxy import FaultProxy

@@ -16,9 +16,10 @@ from config import shipped_settings_path
 from config.editor import backup_path
 from config.settings import Settings, StaffMember, load_settings
 from devices.samples import WANG_XIUYING
+from kiosk.enrolment import EnrolmentFailed, enrol_with_hall
 from kiosk.identity import mask_id_number, mask_name
 from kiosk.pin import PinGate, hash_secret
-from kiosk.technician import EnrolmentFailed, diagnostics_bundle, enrol_with_hall, technician_check
+from kiosk.technician import diagnostics_bundle, technician_check
 from screens.pin_prompt import PinPrompt
 from screens.technician import TechnicianScreen
 from screens.welcome import WelcomeScreen

@@ -13,5 +13,5 @@
 - :mod:`kiosk.hall.intake`: opening and accepting submissions and ratings; validation errors without values
 - :mod:`kiosk.hall.rules`: the hall's own decision on an instant grant
 - :mod:`kiosk.hall.runner`: :class:`HallServer`, a hall on a thread for tests and the demo
-- :mod:`kiosk.hall.cli`: ``kiosk hall serve | enroll-code | staff-token | cases | advance | fleet``
+- :mod:`kiosk.cli.hall`: ``kiosk hall serve | enroll-code | staff-token | cases | advance | fleet``
 """

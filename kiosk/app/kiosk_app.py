@@ -1,4 +1,7 @@
-"""The Textual app: the one place that wires services and devices to the screens."""
+"""The kiosk's Textual app: the visit, the devices' news for the screens, the privacy wipe, crashes and notices.
+
+Staff sign-in and the technician's mode are :mod:`kiosk.app.access`; the demo's keys are :mod:`kiosk.app.demo`.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,10 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, ScreenStackError
-from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.timer import Timer
@@ -29,25 +31,20 @@ from devices import (
     ScannerConnected,
     ScannerFault,
 )
-from devices.samples import DEMO_CARDS
 from devices.scanner.framing import WedgeDetector
 from devices.speaker import Speaker
+from kiosk.app.access import StaffAndTechnician
+from kiosk.app.demo import DemoKeys
 from kiosk.application import Applicant, Visit
-from kiosk.demo import DEMO_STAFF
+from kiosk.demo import demo_keys
 from kiosk.failures import log_failure, note_crash, take_crash_note
-from kiosk.identity import age_on
 from kiosk.pin import PinGate
 from kiosk.prompts import PROMPTS
 from kiosk.services import KioskServices
 from kiosk.staff import Agent
-from kiosk.technician import technician_check
 from screens.crash_notice import CrashNotice
-from screens.demo_help import DemoHelp
 from screens.idle_warning import IdleWarning
 from screens.messages import CardRead, CardUnreadable, EndVisit, ReaderStatus, ScanReceived, SyncStatusChanged
-from screens.pin_prompt import PinPrompt
-from screens.staff_desk import StaffDesk
-from screens.technician import TechnicianScreen
 from screens.welcome import WelcomeScreen
 from screens.widgets.notice_bar import NoticeBar
 
@@ -56,7 +53,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CRASH_EXIT = 70  # EX_SOFTWARE: the UI stopped on a failure of our own and is to be started again
-SCREENS = Path(__file__).parent.parent / "screens"
+SCREENS = Path(__file__).parent.parent.parent / "screens"
 STYLESHEETS = [SCREENS / "kiosk.tcss", SCREENS / "technician.tcss", SCREENS / "elderly.tcss"]
 
 
@@ -72,16 +69,11 @@ class _CardTaken(Message):
     """The card left on the reader was lifted off it (or another placed in its stead)."""
 
 
-class KioskApp(App, inherit_bindings=False):
+class KioskApp(StaffAndTechnician, DemoKeys, App, inherit_bindings=False):
     """The kiosk. Residents get no command palette and no quit key; the demo adds its F-keys."""
 
     CSS_PATH = STYLESHEETS
-    # The technician's chord: Ctrl+T then Ctrl+K within two seconds, then a PIN. A touch screen cannot type it.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+t", "chord_start", show=False, priority=True),
-        Binding("ctrl+k", "chord_end", show=False, priority=True),
-    ]
-    CHORD_SECONDS = 2.0
+    BINDINGS = StaffAndTechnician.CHORD_BINDINGS  # and nothing of App's own: no quit key, no palette key
     ENABLE_COMMAND_PALETTE = False
     TITLE = "政务服务自助终端"
 
@@ -114,7 +106,6 @@ class KioskApp(App, inherit_bindings=False):
         access = services.settings.access
         self.staff_gate = PinGate(access.max_tries, access.lockout_seconds, clock)
         self.technician_gate = PinGate(access.max_tries, access.lockout_seconds, clock)
-        self._chord_started: float | None = None
         self._last_activity = clock()
         self.wedge = WedgeDetector() if services.settings.devices.wedge_scanner else None
         self._replayed: set[int] = set()  # keys the wedge detector held back, handed on as typing
@@ -151,15 +142,13 @@ class KioskApp(App, inherit_bindings=False):
         if self.wedge is not None:
             self.set_interval(0.02, self._release_held_keys)
         if self.demo:
-            for key, action, _what in self._demo_keys():
-                self.bind(key, action, show=False)
+            for key in demo_keys(self.services.today()):
+                self.bind(key.key, key.action, show=False)
         self.apply_theme()
         self.load_languages()
         if (language := take_crash_note(self.services.data_dir)) is not None:
             self.set_language(language if language in LANGUAGES else self.visit.language)
             self.push_screen(CrashNotice(), lambda _: self.end_visit())
-
-    # A failure of our own ----------------------------------------------------------------------------------
 
     # Notifications ----------------------------------------------------------------------------------------
 
@@ -177,6 +166,8 @@ class KioskApp(App, inherit_bindings=False):
             self._notice_timer.stop()
         if notices:
             self._notice_timer = self.set_timer(min(n.time_left for n in notices) + 0.05, self.show_notices)
+
+    # A failure of our own ----------------------------------------------------------------------------------
 
     def _handle_exception(self, error: Exception) -> None:
         """Any exception nothing else caught, in a handler, a callback or a worker: :meth:`crash`."""
@@ -372,149 +363,6 @@ class KioskApp(App, inherit_bindings=False):
                 del self._notifications[notification]
         self._card_reminder = None
         self.show_notices()
-
-    # Technician mode -------------------------------------------------------------------------------------
-
-    def action_chord_start(self) -> None:
-        self._chord_started = self.clock()
-
-    def action_chord_end(self) -> None:
-        started, self._chord_started = self._chord_started, None
-        if started is not None and self.clock() - started <= self.CHORD_SECONDS:
-            self.open_technician_mode()
-
-    def open_technician_mode(self) -> None:
-        if isinstance(self.screen, TechnicianScreen | PinPrompt):
-            return
-        access = self.services.settings.access
-        if not access.technician_pin_hash:
-            self.notify(self._("未设置技术员密码：请在本机运行 kiosk pin technician"), severity="warning", timeout=10)
-            return
-
-        def opened(ok: bool | None) -> None:
-            if ok:
-                log.info("technician mode opened")
-                self.end_visit(keep_language=True)  # a session of its own, in the standard look
-                self.push_screen(TechnicianScreen())
-
-        check = technician_check(access, self.technician_gate)
-        self.push_screen(PinPrompt(_("技术员登录：请输入技术员密码"), check), opened)
-
-    # Staff-assisted filing ------------------------------------------------------------------------------
-
-    def sign_in_staff(self) -> None:
-        """Ask for a staff PIN (a scanned staff badge signs in too, from the welcome screen)."""
-        found: list[Agent] = []
-
-        def check(pin: str) -> str | None:  # run by the prompt off the UI thread: scrypt takes a moment
-            def matches() -> bool:
-                if agent := self.services.staff_by_pin(pin):
-                    found.append(agent)
-                return agent is not None
-
-            return self.staff_gate.attempt(matches)
-
-        def done(ok: bool | None) -> None:
-            if ok and found:
-                self.staff_signed_in(found[-1])
-
-        self.push_screen(PinPrompt(_("工作人员登录：请输入代办员密码"), check), done)
-
-    def staff_signed_in(self, agent: Agent) -> None:
-        log.info("staff %s signed in", agent.id)
-        self.staff = agent
-        self._last_activity = self.clock()
-        self.notify(self._("{agent} 已登录代办", agent=agent.label), timeout=5)
-        self.push_screen(StaffDesk())
-
-    def sign_out_staff(self) -> None:
-        if self.staff is not None:
-            log.info("staff %s signed out", self.staff.id)
-        self.staff = None
-        self.end_visit()
-
-    # Demo keys ------------------------------------------------------------------------------------------
-
-    def _demo_keys(self) -> list[tuple[str, str, str]]:
-        today = self.services.today()
-        keys = [("f1", "demo_help", _("显示本帮助"))]
-        for n, card in enumerate(DEMO_CARDS):
-            age = age_on(card.birth_date, today)
-            keys.append(
-                (f"f{n + 2}", f"demo_card({n})", _("放上样例身份证：{name}（{age}岁）", name=card.name, age=age))
-            )
-        n = len(DEMO_CARDS) + 2
-        keys += [
-            (f"f{n}", "demo_lift", _("拿走身份证")),
-            (f"f{n + 1}", "demo_scan", _("扫描最近一张回执的二维码")),
-            (f"f{n + 2}", "demo_scan_garbled", _("扫描一个无法识别的码")),
-            (f"f{n + 3}", "demo_technician", _("技术员模式（同 Ctrl+T、Ctrl+K；演示密码 123456）")),
-            (f"f{n + 4}", "demo_toggle_hall", _("停止 / 重新启动本地大厅（看离线与补传）")),
-            (f"f{n + 5}", "demo_advance_case", _("大厅工作人员把最近一件推进到下一步")),
-            (f"f{n + 6}", "demo_staff_badge", _("扫描代办员工牌（李代办；或点「工作人员代办」输入密码 2468）")),
-            ("ctrl+q", "quit", _("退出演示（正式运行时没有退出键）")),
-        ]
-        return keys
-
-    def action_demo_help(self) -> None:
-        if not isinstance(self.screen, DemoHelp):
-            keys = [(key.upper(), self._(what)) for key, _action, what in self._demo_keys()]
-            self.push_screen(DemoHelp(keys, self._("数据和回执文件夹：{path}", path=str(self.services.data_dir))))
-
-    def action_demo_card(self, index: int) -> None:
-        if simulator := self.services.devices.card_simulator:
-            simulator.present(DEMO_CARDS[index])
-
-    def action_demo_lift(self) -> None:
-        if simulator := self.services.devices.card_simulator:
-            simulator.lift()
-
-    def action_demo_scan(self) -> None:
-        if simulator := self.services.devices.scanner_simulator:
-            last = self.visit.saved.serial if self.visit.saved else self.services.store.last_serial()
-            simulator.scan(last or "DEMO01-261122-0001-D")
-
-    def action_demo_scan_garbled(self) -> None:
-        if simulator := self.services.devices.scanner_simulator:
-            simulator.send_raw(b"]Q1\xff\xfe#@!\r\n")
-
-    def action_demo_technician(self) -> None:
-        self.open_technician_mode()
-
-    def action_demo_staff_badge(self) -> None:
-        if simulator := self.services.devices.scanner_simulator:
-            simulator.scan(DEMO_STAFF[3])
-
-    @work(thread=True, exclusive=True, group="demo-hall", exit_on_error=False)
-    def action_demo_toggle_hall(self) -> None:
-        hall = self.demo_hall
-        if hall is None:
-            return
-        if hall.running:
-            hall.stop()
-            self.call_from_thread(self.notify, self._("本地大厅已停止：新的申请会保存在本机，等大厅恢复后自动补传"))
-        else:
-            hall.start()
-            self.call_from_thread(self.notify, self._("本地大厅已重新启动：本机会在下次探测时自动补传"))
-
-    @work(thread=True, exclusive=True, group="demo-hall", exit_on_error=False)
-    def action_demo_advance_case(self) -> None:
-        serial = self.services.store.last_serial()
-        if self.demo_hall is None or serial is None:
-            return
-        try:
-            case = self.demo_hall.storage.advance(serial, "演示：工作人员办理")
-        except Exception as exc:  # not yet received, or already at the last stage: say so, keep the demo going
-            self.call_from_thread(
-                self.notify,
-                self._("大厅未能推进 {serial}：{problem}", serial=serial, problem=str(exc)),
-                severity="warning",
-            )
-            return
-        self.call_from_thread(
-            self.notify,
-            self._("大厅已将 {serial} 推进到「{stage}」，本机稍后同步进度", serial=serial, stage=_(case.stage)),
-        )
 
 
 def make_app(

@@ -1,105 +1,28 @@
-"""The ``kiosk`` command: run the kiosk, run the demo, inspect the catalog.
-
-    kiosk demo                       start with demo devices and a throw-away data folder
-    kiosk run [--config PATH]        start with the configured devices and data folder
-    kiosk reprint SERIAL             staff: print a saved receipt again (from its masked copy)
-    kiosk catalog list [--json]      list every service item
-    kiosk catalog search QUERY       search by Chinese text, pinyin initials or item code
-    kiosk catalog validate PATH      check a catalog folder or file and report every problem
-    kiosk devices ports [--json]     list this machine's serial ports
-    kiosk devices read-card --port PORT [--baud B] [--timeout S] [--json] [--unmasked]
-                                     wait for an ID card on the reader and print what it holds
-    kiosk devices print-test --printer URI [--mode native|raster]
-    kiosk devices print-sample receipt|ticket|notice --printer URI [--mode native|raster]
-    kiosk devices printer-status --printer URI [--json]
-    kiosk devices scan --port PORT [--baud B] [--timeout S] [--json]
-                                     wait for one scan and print the code
-    kiosk enroll | sync now | sync status | simulate    the hall connection (see kiosk/sync_commands.py)
-    kiosk pin technician | pin staff ID NAME [--badge CODE]   set PINs, kept as scrypt hashes (kiosk/pin_commands.py)
-    kiosk hall serve | enroll-code | cases | advance ...  the reference central hall (see kiosk/hall/cli.py)
-    kiosk i18n update | check        keep the translation catalogs in step with the code (kiosk/i18n_commands.py)
-
-Exit codes: 0 done, 1 nothing found (no match, no card before the timeout), 2 bad settings, data, arguments
-or a device error.
-"""
+"""``kiosk devices …`` and ``kiosk reprint``: a technician's checks of the reader, printer and scanner, each in
+one line of output and an exit code, and staff reprinting a saved receipt."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import json
-import logging
-import os
 import queue
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 
-from config.settings import (
-    Settings,
-    SettingsError,
-    StaffMember,
-    default_config_path,
-    find_config_file,
-    load_settings,
-)
-from devices import DeviceError, IdentityCard
-from kiosk import i18n_commands, pin_commands, sync_commands
-from kiosk.catalog import CatalogError, ServiceItem, load_catalog
-from kiosk.demo import DEMO_STAFF, DEMO_TECHNICIAN_PIN
-from kiosk.hall import cli as hall_cli
+from config.settings import Settings, load_settings
+from devices import IdentityCard
+from kiosk.catalog import load_catalog
 from kiosk.identity import mask_id_number, mask_name
-from offline_cache import CacheError, Store
-from offline_cache.envelope import EnvelopeError
-from offline_cache.hall_client import SyncError
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.ERROR)  # a technician's command answers in one line; the kiosk logs to a file
-    try:
-        return args.handler(args)
-    except (SyncError, EnvelopeError):
-        raise  # CacheErrors too, but one that reaches here is a bug (a command catches its own): the traceback
-    except (SettingsError, CatalogError, CacheError, DeviceError) as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
-        return 2
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kiosk", description="政务服务自助终端 (government service kiosk)")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        help="settings file (default: $KIOSK_CONFIG, then the platform config folder's kiosk.toml)",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    run = commands.add_parser("run", help="start the kiosk with the configured devices and data folder")
-    run.set_defaults(handler=_run)
-
-    demo = commands.add_parser("demo", help="start with demo devices and a throw-away data folder")
-    demo.add_argument("--data-dir", type=Path, help="keep the demo's data here instead of a new temporary folder")
-    demo.set_defaults(handler=_demo)
-
+def register(commands: argparse._SubParsersAction) -> None:
     reprint = commands.add_parser("reprint", help="staff: print a saved receipt again, from its masked copy")
     reprint.add_argument("serial", help="the serial number (流水号) on the resident's screen or old receipt")
     reprint.set_defaults(handler=_reprint)
 
-    catalog = commands.add_parser("catalog", help="list, search and validate the service catalog")
-    catalog_commands = catalog.add_subparsers(dest="catalog_command", required=True)
-    listing = catalog_commands.add_parser("list", help="every item of the configured catalog")
-    listing.add_argument("--json", action="store_true", help="print a JSON list of item objects")
-    listing.set_defaults(handler=_catalog_list)
-    search = catalog_commands.add_parser("search", help="search by Chinese text, pinyin initials or code")
-    search.add_argument("query")
-    search.add_argument("--json", action="store_true", help="print a JSON list of item objects")
-    search.set_defaults(handler=_catalog_search)
-    validate = catalog_commands.add_parser("validate", help="check a catalog folder or file")
-    validate.add_argument("path", type=Path)
-    validate.set_defaults(handler=_catalog_validate)
     devices = commands.add_parser("devices", help="find and test the attached hardware")
     device_commands = devices.add_subparsers(dest="device_command", required=True)
     ports = device_commands.add_parser("ports", help="list serial ports: device, description, VID:PID")
@@ -113,7 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     read_card.add_argument("--unmasked", action="store_true", help="print names and numbers in full")
     read_card.add_argument("--photo-decoder", type=Path, help="a licensed WLT decoder library (libwlt2bmp.so)")
     read_card.set_defaults(handler=_devices_read_card)
+    _register_printer(device_commands)
+    scan = device_commands.add_parser("scan", help="wait for one scan on a serial scanner and print the code")
+    scan.add_argument("--port", required=True)
+    scan.add_argument("--baud", type=int, default=9600)
+    scan.add_argument("--timeout", type=float, default=30.0)
+    scan.add_argument("--json", action="store_true")
+    scan.set_defaults(handler=_devices_scan)
 
+
+def _register_printer(device_commands: argparse._SubParsersAction) -> None:
     def printer_args(command: argparse.ArgumentParser) -> None:
         target = command.add_mutually_exclusive_group(required=True)
         target.add_argument("--preview", type=Path, help="write a PNG of the paper instead of printing")
@@ -134,125 +66,6 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--printer", required=True)
     status.add_argument("--json", action="store_true")
     status.set_defaults(handler=_devices_printer_status)
-    scan = device_commands.add_parser("scan", help="wait for one scan on a serial scanner and print the code")
-    scan.add_argument("--port", required=True)
-    scan.add_argument("--baud", type=int, default=9600)
-    scan.add_argument("--timeout", type=float, default=30.0)
-    scan.add_argument("--json", action="store_true")
-    scan.set_defaults(handler=_devices_scan)
-    sync_commands.register(commands)
-    pin_commands.register(commands)
-    i18n_commands.register(commands)
-    hall_cli.register(commands)
-    return parser
-
-
-def _run(args: argparse.Namespace) -> int:
-    config_path = find_config_file(args.config, os.environ) or default_config_path()
-    return _start(load_settings(args.config), demo=False, config_path=config_path)
-
-
-def demo_settings(data_dir: Path) -> Settings:
-    """Simulated devices, a sync that notices the local hall come and go within seconds, a demo technician PIN
-    and one demo member of staff."""
-    from kiosk.pin import hash_secret
-
-    defaults = Settings().simulated(data_dir)
-    staff_id, staff_name, staff_pin, staff_badge = DEMO_STAFF
-    staff = StaffMember(
-        id=staff_id, name=staff_name, pin_hash=hash_secret(staff_pin), badge_hash=hash_secret(staff_badge)
-    )
-    return defaults.model_copy(
-        update={
-            "access": defaults.access.model_copy(
-                update={"technician_pin_hash": hash_secret(DEMO_TECHNICIAN_PIN), "staff": [staff]}
-            ),
-            "sync": defaults.sync.model_copy(
-                update={
-                    "backoff_base_seconds": 0.5,
-                    "backoff_cap_seconds": 5.0,
-                    "idle_poll_seconds": 5.0,
-                    "case_status_seconds": 5.0,
-                    "heartbeat_seconds": 30.0,
-                }
-            ),
-        }
-    )
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from kiosk.hall.runner import HallServer
-    from kiosk.sync_commands import enrol
-
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
-    settings = demo_settings(data_dir)
-    _log_to(data_dir)
-    hall = HallServer(data_dir / "hall.db")  # a local hall on a free loopback port
-    hall.start()
-    try:
-        store = Store(data_dir / "kiosk.db")
-        try:
-            enrolment = store.enrolment()
-            if enrolment is None or enrolment.url != hall.url:
-                enrol(store, settings, hall.url, hall.storage.new_enrolment_code())
-        finally:
-            store.close()
-        return _start(settings, demo=True, config_path=data_dir / "kiosk.toml", demo_hall=hall)
-    finally:
-        hall.stop()
-
-
-def _log_to(data_dir: Path) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        force=True,
-        filename=data_dir / "kiosk.log",
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-
-RESTARTS_ALLOWED = 5
-RESTART_WINDOW_SECONDS = 600.0
-
-
-def _start(settings: Settings, demo: bool, config_path: Path, demo_hall=None) -> int:
-    """Run the kiosk's UI; after a failure of its own (exit status ``CRASH_EXIT``) start it again in this
-    process, with fresh services and devices, showing the next person a calm notice. More than
-    ``RESTARTS_ALLOWED`` failures within ``RESTART_WINDOW_SECONDS`` end the process with ``CRASH_EXIT``, for the
-    supervisor (systemd) to restart it or a technician to look."""
-    from kiosk.app import CRASH_EXIT, make_app  # Textual is imported only when a screen is about to be shown
-    from kiosk.services import build_services
-
-    log = logging.getLogger("kiosk")
-    failures: list[float] = []
-    while True:
-        services = build_services(settings)
-        services.config_path = config_path
-        _log_to(services.data_dir)
-        try:
-            app = make_app(services, demo=demo, demo_hall=demo_hall)
-            app.run()
-        finally:
-            services.close()
-        if app.return_code != CRASH_EXIT:
-            break
-        now = time.monotonic()
-        failures = [t for t in failures if now - t < RESTART_WINDOW_SECONDS] + [now]
-        if len(failures) > RESTARTS_ALLOWED:
-            log.critical(
-                "%d failures within %.0f s: stopping for the supervisor", len(failures), RESTART_WINDOW_SECONDS
-            )
-            print("kiosk: 反复出错，已停止；详情见日志", services.data_dir / "kiosk.log", file=sys.stderr)
-            return CRASH_EXIT
-        log.warning(
-            "starting the kiosk's UI again after a failure (%d in the last %.0f s)",
-            len(failures),
-            RESTART_WINDOW_SECONDS,
-        )
-    if demo:
-        print(f"演示数据保存在 {services.data_dir}，打印出的回执图片在 {services.data_dir / 'receipts'}")
-    return 0
 
 
 def _reprint(args: argparse.Namespace) -> int:
@@ -272,33 +85,6 @@ def _reprint(args: argparse.Namespace) -> int:
         print(f"kiosk: {outcome.message}", file=sys.stderr)
         return 1
     print(f"已补打回执 {args.serial}")
-    return 0
-
-
-def _print_items(items: list[ServiceItem], as_json: bool) -> None:
-    if as_json:
-        print(json.dumps([item.summary() for item in items], ensure_ascii=False, indent=2))
-        return
-    for item in items:
-        print(f"{item.code}  {item.kind.value}  {item.time_limit_label:<8}  {item.department}  {item.name}")
-
-
-def _catalog_list(args: argparse.Namespace) -> int:
-    _print_items(list(load_catalog(load_settings(args.config).catalog.path)), args.json)
-    return 0
-
-
-def _catalog_search(args: argparse.Namespace) -> int:
-    found = load_catalog(load_settings(args.config).catalog.path).search(args.query)
-    _print_items(found, args.json)
-    if not found and not args.json:
-        print(f"没有找到与“{args.query}”相关的事项", file=sys.stderr)
-    return 0 if found else 1
-
-
-def _catalog_validate(args: argparse.Namespace) -> int:
-    catalog = load_catalog(args.path)
-    print(f"{args.path}: {len(catalog)} items from {len(catalog.departments)} departments, all valid")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""``kiosk i18n update | check``: keep the gettext catalogs of ``config/locale/`` in step with the code.
+"""The catalogs of the kiosk's languages kept in step with the code (``kiosk i18n update | check``).
 
 ``update`` extracts with Babel every interface text marked ``_(…)`` in the packages into ``kiosk.pot`` and the
 shipped service catalog's text into ``content.pot``, merges both into each language's ``.po`` (keeping every
@@ -9,7 +9,6 @@ if anything is; the tests run the same check.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import io
 from collections.abc import Iterator
@@ -157,25 +156,3 @@ def _write(path: Path, catalog: Catalog) -> list[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return [path]
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    i18n = commands.add_parser("i18n", help="keep the translation catalogs in step with the code")
-    i18n_commands = i18n.add_subparsers(dest="i18n_command", required=True)
-    i18n_commands.add_parser("update", help="extract, merge and convert the catalogs").set_defaults(handler=_update)
-    i18n_commands.add_parser("check", help="report missing or stale translations").set_defaults(handler=_check)
-
-
-def _update(_args: argparse.Namespace) -> int:
-    for path in update():
-        print(f"updated {path.relative_to(ROOT)}")
-    for problem in check():
-        print(problem)
-    return 0
-
-
-def _check(_args: argparse.Namespace) -> int:
-    problems = check()
-    for problem in problems:
-        print(problem)
-    return 1 if problems else 0

@@ -1,4 +1,4 @@
-"""The kiosk's commands for the hall connection: enrol, sync now, sync status, and the burn-in simulation.
+"""``kiosk enroll | sync now | sync status | simulate``: the hall connection, for a technician.
 
     kiosk enroll URL CODE [--db PATH]     enrol this kiosk with a hall using a single-use code from its staff
     kiosk sync now [--db PATH] [--json]   send everything waiting now; exit 1 if something still waits
@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from config.settings import Settings, load_settings
-from offline_cache import Enrolment, Store
-from offline_cache.hall_client import HallClient, HallRefused, SyncError
+from kiosk.enrolment import EnrolmentFailed, enrol_checked
+from offline_cache import Store
 from offline_cache.sync import SyncEngine, SyncStatus
 
 
@@ -58,37 +58,14 @@ def _enroll(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     store = Store(_db(args, settings))
     try:
-        enrolment = enrol(store, settings, args.url, args.code)
-    except HallRefused:
-        print("kiosk: 登记码无效或已使用过，请向大厅工作人员索取新的登记码", file=sys.stderr)
-        return 2
-    except SyncError as exc:
-        print(f"kiosk: 登记未完成：{exc}", file=sys.stderr)
+        enrolment = enrol_checked(store, settings, args.url, args.code)
+    except EnrolmentFailed as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
         return 2
     finally:
         store.close()
     print(f"已登记到 {enrolment.url}，本机编号 {enrolment.kiosk_id}（站点 {enrolment.station_id}）")
     return 0
-
-
-def enrol(store: Store, settings: Settings, url: str, code: str) -> Enrolment:
-    """Enrol with the hall at ``url``: check it is the hall, spend the code, keep the token and the hall's key."""
-    client = HallClient(url, timeout=settings.sync.timeout_seconds)
-    try:
-        client.health()
-        answer = client.enroll(code.strip(), settings.station.id, settings.station.name)
-    finally:
-        client.close()
-    enrolment = Enrolment(
-        url=client.url,
-        kiosk_id=str(answer["kiosk_id"]),
-        station_id=settings.station.id,
-        token=str(answer["token"]),
-        hall_public_key=str(answer["hall_public_key"]),
-        enrolled_at=datetime.now(UTC).isoformat(timespec="seconds"),
-    )
-    store.enrol(enrolment)
-    return enrolment
 
 
 def _print_status(status: SyncStatus, as_json: bool) -> None:

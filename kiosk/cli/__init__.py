@@ -1,0 +1,58 @@
+"""The ``kiosk`` command: one module per group of commands, each registering its own sub-commands.
+
+    kiosk run | demo                 the kiosk, with the configured devices or with simulated ones (run.py)
+    kiosk catalog list | search | validate                                             (catalog.py)
+    kiosk devices ports | read-card | print-test | print-sample | printer-status | scan
+    kiosk reprint SERIAL             staff: print a saved receipt again                   (devices.py)
+    kiosk enroll | sync now | sync status | simulate    the hall connection               (sync.py)
+    kiosk pin technician | pin staff ID NAME [--badge CODE]                              (pin.py)
+    kiosk i18n update | check        keep the translation catalogs in step with the code  (i18n.py)
+    kiosk hall serve | enroll-code | staff-token | cases | advance | fleet                (hall.py)
+
+A command module parses its arguments, calls the domain and prints; what a screen also needs lives in the
+domain (enrolment, the burn-in, the demo's settings). Exit codes: 0 done, 1 nothing found (no match, no card
+before the timeout), 2 bad settings, data, arguments or a device error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from config.settings import SettingsError
+from devices import DeviceError
+from kiosk.catalog import CatalogError
+from kiosk.cli import catalog, devices, hall, i18n, pin, run, sync
+from offline_cache import CacheError
+from offline_cache.envelope import EnvelopeError
+from offline_cache.hall_client import SyncError
+
+GROUPS = (run, catalog, devices, sync, pin, i18n, hall)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)  # a technician's command answers in one line; the kiosk logs to a file
+    try:
+        return args.handler(args)
+    except (SyncError, EnvelopeError):
+        raise  # CacheErrors too, but one that reaches here is a bug (a command catches its own): the traceback
+    except (SettingsError, CatalogError, CacheError, DeviceError) as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+
+
+def parser() -> argparse.ArgumentParser:
+    """The whole command line, each group's sub-commands registered by its module."""
+    top = argparse.ArgumentParser(prog="kiosk", description="政务服务自助终端 (government service kiosk)")
+    top.add_argument(
+        "--config",
+        type=Path,
+        help="settings file (default: $KIOSK_CONFIG, then the platform config folder's kiosk.toml)",
+    )
+    commands = top.add_subparsers(dest="command", required=True)
+    for group in GROUPS:
+        group.register(commands)
+    return top

@@ -1,0 +1,93 @@
+"""``kiosk run`` and ``kiosk demo``: the kiosk itself, restarted in this process after a failure of its own."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from config.settings import Settings, default_config_path, find_config_file, load_settings
+from kiosk.demo import demo_settings, start_demo_hall
+
+log = logging.getLogger("kiosk")
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser("run", help="start the kiosk with the configured devices and data folder")
+    run.set_defaults(handler=_run)
+    demo = commands.add_parser("demo", help="start with demo devices and a throw-away data folder")
+    demo.add_argument("--data-dir", type=Path, help="keep the demo's data here instead of a new temporary folder")
+    demo.set_defaults(handler=_demo)
+
+
+def _run(args: argparse.Namespace) -> int:
+    config_path = find_config_file(args.config, os.environ) or default_config_path()
+    return _start(load_settings(args.config), demo=False, config_path=config_path)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
+    settings = demo_settings(data_dir)
+    _log_to(data_dir)
+    hall = start_demo_hall(settings, data_dir)
+    try:
+        return _start(settings, demo=True, config_path=data_dir / "kiosk.toml", demo_hall=hall)
+    finally:
+        hall.stop()
+
+
+def _log_to(data_dir: Path) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        force=True,
+        filename=data_dir / "kiosk.log",
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+RESTARTS_ALLOWED = 5
+
+RESTART_WINDOW_SECONDS = 600.0
+
+
+def _start(settings: Settings, demo: bool, config_path: Path, demo_hall=None) -> int:
+    """Run the kiosk's UI; after a failure of its own (exit status ``CRASH_EXIT``) start it again in this
+    process, with fresh services and devices, showing the next person a calm notice. More than
+    ``RESTARTS_ALLOWED`` failures within ``RESTART_WINDOW_SECONDS`` end the process with ``CRASH_EXIT``, for the
+    supervisor (systemd) to restart it or a technician to look."""
+    from kiosk.app import CRASH_EXIT, make_app  # Textual is imported only when a screen is about to be shown
+    from kiosk.services import build_services
+
+    failures: list[float] = []
+    while True:
+        services = build_services(settings)
+        services.config_path = config_path
+        _log_to(services.data_dir)
+        try:
+            app = make_app(services, demo=demo, demo_hall=demo_hall)
+            app.run()
+        finally:
+            services.close()
+        if app.return_code != CRASH_EXIT:
+            break
+        now = time.monotonic()
+        failures = [t for t in failures if now - t < RESTART_WINDOW_SECONDS] + [now]
+        if len(failures) > RESTARTS_ALLOWED:
+            log.critical(
+                "%d failures within %.0f s: stopping for the supervisor", len(failures), RESTART_WINDOW_SECONDS
+            )
+            print("kiosk: 反复出错，已停止；详情见日志", services.data_dir / "kiosk.log", file=sys.stderr)
+            return CRASH_EXIT
+        log.warning(
+            "starting the kiosk's UI again after a failure (%d in the last %.0f s)",
+            len(failures),
+            RESTART_WINDOW_SECONDS,
+        )
+    if demo:
+        print(f"演示数据保存在 {services.data_dir}，打印出的回执图片在 {services.data_dir / 'receipts'}")
+    return 0
