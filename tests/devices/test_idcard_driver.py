@@ -17,7 +17,7 @@ from devices.idcard.simulator import CardReaderSimulator
 from devices.samples import ALL_CARDS, WANG_XIUYING
 from tests.conftest import Events
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 
 
 @pytest.fixture

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 import opencc
 import pytest
 
@@ -22,8 +19,8 @@ from screens.idle_warning import IdleWarning
 from screens.staff_desk import StaffDesk
 from screens.technician import TechnicianScreen
 from screens.welcome import WelcomeScreen
+from tests.app.walk import DATA, SIZE, settle, visible_text
 from tests.conftest import place_card, wait_until
-from tests.walk import SIZE, settle
 
 WANG = DEMO_CARDS[0]
 
@@ -70,14 +67,6 @@ def test_the_catalog_is_found_by_traditional_characters_and_english_names():
     found = catalog.search("senior citizen", names=english)
     assert [item.code for item in found][:1] == ["MZ0001"]
     assert english(found[0].name) == "Senior citizen card application"
-
-
-def visible_text(app) -> str:
-    """What the terminal shows at this moment, read off the screenshot a user would see."""
-    svg = app.export_screenshot()
-    spans = re.findall(r'<text class="([^"]*)"[^>]*>([^<]*)</text>', svg)
-    text = "".join(span for style, span in spans if not style.endswith("-title"))  # not the window's title
-    return html.unescape(text).replace("\xa0", " ")
 
 
 async def tour(pilot, language: str) -> list[tuple[str, str]]:
@@ -174,11 +163,6 @@ def settings(settings: Settings) -> Settings:
     staff = StaffMember(id="D001", name="李代办", pin_hash=hash_secret("2468"))
     access = settings.access.model_copy(update={"staff": [staff], "technician_pin_hash": hash_secret("123456")})
     return settings.model_copy(update={"access": access})
-
-
-# What a screen shows in Chinese whatever the language: data, not interface text. The language buttons name each
-# language in itself; the station's name is a setting; names of people are theirs.
-DATA = [*LANGUAGES.values(), "政务服务自助终端", "王秀英", "李建国", "赵晓雨", "王**", "李代办"]
 
 
 async def test_every_screen_in_english_has_no_untranslated_text(app):

@@ -17,8 +17,8 @@ from screens.identify import IdentifyScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
 from screens.welcome import WelcomeScreen
+from tests.app.walk import SIZE, screen_text, settle, tap
 from tests.conftest import opened_payload, place_card, wait_until
-from tests.walk import SIZE, screen_text, settle, tap
 
 WANG = SAMPLE_CARDS[0]  # 85 years old
 ZHAO = SAMPLE_CARDS[2]  # 31 years old

@@ -12,8 +12,8 @@ from screens.catalog import CatalogScreen
 from screens.identify import IdentifyScreen
 from screens.idle_warning import IdleWarning
 from screens.welcome import WelcomeScreen
+from tests.app.walk import SIZE, settle
 from tests.conftest import place_card, wait_until
-from tests.walk import SIZE, settle
 
 
 @pytest.fixture

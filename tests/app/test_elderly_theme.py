@@ -13,7 +13,7 @@ from kiosk.catalog import load_catalog
 from kiosk.elderly import ELDERLY_ITEMS, STEPS, elderly_items, step_of
 from screens.widgets.step_indicator import StepIndicator
 
-SCREENS = Path(__file__).parent.parent / "screens"
+SCREENS = Path(__file__).parent.parent.parent / "screens"
 STYLESHEETS = [SCREENS / "kiosk.tcss", SCREENS / "elderly.tcss"]  # as the kiosk loads them, in this order
 BLACK = Color(0, 0, 0)
 WHITE = Color(255, 255, 255)

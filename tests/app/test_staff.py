@@ -11,8 +11,8 @@ from screens.done import DoneScreen
 from screens.review import ReviewScreen
 from screens.staff_desk import StaffDesk
 from screens.welcome import WelcomeScreen
+from tests.app.walk import SIZE, screen_text, settle
 from tests.conftest import opened_payload, place_card, wait_until
-from tests.walk import SIZE, screen_text, settle
 
 WANG, LI = DEMO_CARDS[0], DEMO_CARDS[1]
 CONSENT = "申请人已当面确认并同意代办"

@@ -7,6 +7,8 @@ walked the same way as the shipped ones.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Awaitable, Callable
 
 from textual import events
@@ -14,6 +16,7 @@ from textual.keys import _character_to_key
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, RadioButton, RadioSet, Static
 
+from config.i18n import LANGUAGES
 from devices.samples import DEMO_CARDS
 from kiosk.catalog import FieldType, FormField, ServiceItem
 from screens.apply import ApplyScreen
@@ -24,9 +27,13 @@ from screens.review import ReviewScreen
 from tests.conftest import place_card
 
 SIZE = (100, 35)  # the kiosk's screen, in cells
-ELDER = DEMO_CARDS[0]
-Look = Callable[[str], Awaitable[None]]  # 85: every instant rule of the catalog grants her
+ELDER = DEMO_CARDS[0]  # 85: every instant rule of the catalog grants her
+Look = Callable[[str], Awaitable[None]]
 ORGANISATION = ("红塔区示例餐饮有限公司", "91110000600037341L")
+
+# What a screen shows in Chinese whatever the language: data, not interface text. The language buttons name each
+# language in itself; the station's name is a setting; names of people are theirs.
+DATA = [*LANGUAGES.values(), "政务服务自助终端", "王秀英", "李建国", "赵晓雨", "王**", "李代办"]
 
 VALID = {
     FieldType.TEXT: "示例内容填写",
@@ -47,6 +54,14 @@ INVALID = {
     FieldType.CREDIT_CODE: ("9111000060003734", "18位"),
     FieldType.CHOICE: (None, "请选择"),
 }
+
+
+def visible_text(app) -> str:
+    """What the terminal shows at this moment, read off the screenshot a user would see."""
+    svg = app.export_screenshot()
+    spans = re.findall(r'<text class="([^"]*)"[^>]*>([^<]*)</text>', svg)
+    text = "".join(span for style, span in spans if not style.endswith("-title"))  # not the window's title
+    return html.unescape(text).replace("\xa0", " ")
 
 
 def screen_text(app) -> str:

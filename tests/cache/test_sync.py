@@ -17,7 +17,7 @@ from kiosk.enrolment import enrol
 from kiosk.hall.runner import HallServer
 from offline_cache import NewSubmission, Store
 from offline_cache.sync import SyncEngine
-from tests.faultproxy import FaultProxy
+from tests.cache.faultproxy import FaultProxy
 
 FAST = SyncSettings(backoff_base_seconds=0.05, backoff_cap_seconds=0.5, timeout_seconds=1.0)
 PERSON = {"applicant": {"name": "李建国", "number": "53040219580701013X"}, "values": {"phone": "13800001234"}}

@@ -13,7 +13,7 @@ from devices.printer.render import find_cjk_font
 from devices.printer.simulator import PrinterSimulator
 from devices.scanner.simulator import ScannerSimulator
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 requires_font = pytest.mark.skipif(find_cjk_font() is None, reason="no CJK font (apt-get install fonts-wqy-zenhei)")
 
 

@@ -11,8 +11,8 @@ from kiosk.hall.rules import instant_grant_holds
 from screens.done import DoneScreen
 from screens.progress import ProgressScreen
 from screens.review import ReviewScreen
+from tests.app.walk import SIZE, answer, open_form, screen_text, settle, tap, type_into
 from tests.conftest import FIXED_NOW, opened_payload, place_card, wait_until
-from tests.walk import SIZE, answer, open_form, screen_text, settle, tap, type_into
 
 
 async def _review_without_materials(pilot, item) -> None:

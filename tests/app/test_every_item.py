@@ -11,9 +11,8 @@ from config import default_catalog_path
 from config.i18n import LANGUAGES, OPENCC_CONFIG, has_chinese, translator
 from kiosk.catalog import Catalog, FieldType, ServiceItem, load_catalog
 from screens.apply import ApplyScreen
-from tests.conftest import opened_payload, wait_until
-from tests.test_i18n import DATA, visible_text
-from tests.walk import (
+from tests.app.walk import (
+    DATA,
     INVALID,
     ORGANISATION,
     SIZE,
@@ -25,7 +24,9 @@ from tests.walk import (
     settle,
     tap,
     valid_answer,
+    visible_text,
 )
+from tests.conftest import opened_payload, wait_until
 
 CATALOG = load_catalog(default_catalog_path())
 

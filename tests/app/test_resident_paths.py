@@ -23,9 +23,8 @@ from screens.progress import ProgressScreen
 from screens.technician import TechnicianScreen
 from screens.welcome import WelcomeScreen
 from screens.widgets.notice_bar import NoticeBar
+from tests.app.walk import SIZE, screen_text, settle, tap, type_into, visible_text
 from tests.conftest import FIXED_NOW, FakeClock, place_card, wait_until
-from tests.test_i18n import visible_text
-from tests.walk import SIZE, screen_text, settle, tap, type_into
 
 
 def filed(services, card=WANG_XIUYING, code: str = "GA0002"):

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from tests.faultproxy import FaultProxy
+from tests.cache.faultproxy import FaultProxy
 
 
 class Upstream(ThreadingHTTPServer):

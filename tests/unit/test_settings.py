@@ -58,7 +58,7 @@ def test_cli_exits_2_without_traceback_on_a_bad_file(tmp_path):
         [sys.executable, "-m", "kiosk", "--config", str(path), "catalog", "list"],
         capture_output=True,
         text=True,
-        cwd=Path(__file__).parent.parent,
+        cwd=Path(__file__).parent.parent.parent,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
