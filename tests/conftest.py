@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import json
-import queue
-import time
 from datetime import datetime
 from pathlib import Path
 
@@ -111,27 +109,3 @@ async def place_card(pilot, card) -> None:
     """Put ``card`` on the simulated reader and wait until the app has read it."""
     pilot.app.services.devices.card_simulator.present(card)
     await wait_until(pilot, lambda: pilot.app.visit.applicant is not None)
-
-
-class Events:
-    """Collects what a device back-end reports, from its own thread."""
-
-    def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue()
-        self.seen: list = []
-
-    def __call__(self, event) -> None:
-        self.seen.append(event)
-        self.queue.put(event)
-
-    def next(self, kind, timeout: float = 10.0):
-        """The next event of ``kind``, skipping others; fail if none comes in time."""
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                event = self.queue.get(timeout=left)
-            except queue.Empty:
-                break
-            if isinstance(event, kind):
-                return event
-        raise AssertionError(f"no {kind.__name__} within {timeout} s")

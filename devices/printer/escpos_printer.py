@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from escpos import exceptions as escpos_errors
@@ -92,12 +92,13 @@ class EscposPrinter(ReceiptPrinter):
         self.paper = paper
         self._connect = connect
 
-    def status(self) -> PrinterStatus:
-        """Ask the printer. Raises :class:`PrinterError` when it cannot be reached."""
+    @contextlib.contextmanager
+    def _opened(self) -> Iterator[Escpos]:
+        """The printer, open for one job or question; a connection failure becomes :class:`PrinterError`."""
         printer = self._connect(self.uri)
         try:
             printer.open()
-            return query_status(printer)
+            yield printer
         except _FAILURES as exc:
             log.warning("printer %s unreachable: %s", self.uri, exc)
             raise PrinterError(_("打印机无法连接，请检查电源和连线")) from exc
@@ -105,22 +106,19 @@ class EscposPrinter(ReceiptPrinter):
             with contextlib.suppress(Exception):
                 printer.close()
 
+    def status(self) -> PrinterStatus:
+        """Ask the printer. Raises :class:`PrinterError` when it cannot be reached."""
+        with self._opened() as printer:
+            return query_status(printer)
+
     def print_document(self, document: PrintDocument) -> str:
         try:
             data = to_escpos(document, self.paper)
         except DeviceError as exc:
             raise PrinterError(str(exc)) from exc
-        printer = self._connect(self.uri)
-        try:
-            printer.open()
+        with self._opened() as printer:
             status = query_status(printer)
             if status.online is False or status.paper == "out":
                 raise PrinterError(status.text)
             printer._raw(data)
-        except _FAILURES as exc:
-            log.warning("printer %s unreachable: %s", self.uri, exc)
-            raise PrinterError(_("打印机无法连接，请检查电源和连线")) from exc
-        finally:
-            with contextlib.suppress(Exception):
-                printer.close()
         return self.uri

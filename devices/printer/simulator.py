@@ -182,7 +182,10 @@ class _Paper:
 
 
 def interpret(data: bytes, dots: int, font_path: Path | None = None) -> Image.Image:
-    """Draw the paper an ESC/POS job would print, for the commands this product sends."""
+    """Draw the paper an ESC/POS job would print, for the commands this product sends.
+
+    One loop over the byte stream with a branch per command, as a printer's firmware reads it: longer than our
+    usual function, but split up it would pass the cursor and the command's arguments between pieces."""
     paper = _Paper(dots, font_path)
     line = bytearray()
     qr_data, qr_module = b"", 3

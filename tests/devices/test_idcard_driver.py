@@ -15,7 +15,7 @@ from devices.idcard import codec
 from devices.idcard.reader import SerialCardReader
 from devices.idcard.simulator import CardReaderSimulator
 from devices.samples import ALL_CARDS, WANG_XIUYING
-from tests.conftest import Events
+from tests.devices.conftest import Events
 
 ROOT = Path(__file__).parent.parent.parent
 

@@ -12,7 +12,7 @@ from devices.idcard.photo import BMP_SIZE, PhotoDecoder
 from devices.idcard.reader import SerialCardReader
 from devices.idcard.simulator import CardReaderSimulator
 from devices.samples import WANG_XIUYING
-from tests.conftest import Events
+from tests.devices.conftest import Events
 
 # Stands in for the vendor's libwlt2bmp: same symbol, same arguments, same return convention.
 STAND_IN = r"""

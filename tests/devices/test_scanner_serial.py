@@ -10,7 +10,7 @@ import pytest
 from devices import CodeScanned
 from devices.scanner.serial_scanner import ScannerConnected, ScannerFault, SerialScanner
 from devices.scanner.simulator import ScannerSimulator
-from tests.conftest import Events
+from tests.devices.conftest import Events
 
 
 @pytest.fixture
