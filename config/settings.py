@@ -38,6 +38,12 @@ class StationSettings(_Section):
     """The name shown on the welcome screen and printed on receipts."""
     hotline: str = Field(default="12345", min_length=3, max_length=20)
     """The service hotline printed on receipts and shown when something needs a person."""
+    materials_address: str = Field(
+        default="云南省玉溪市红塔区政务服务中心 材料收件处（邮编653100，电话0877-2030000）",
+        min_length=6,
+        max_length=120,
+    )
+    """Where residents post their materials (邮寄材料), printed on the mailing slip: free both ways."""
 
 
 class SessionSettings(_Section):
@@ -179,6 +185,19 @@ class AccessibilitySettings(_Section):
     """Start every session in the high-contrast theme."""
 
 
+class BoardSettings(_Section):
+    """The waiting area's display board (``kiosk board``): which hall it reads and how often."""
+
+    hall_url: str = ""
+    """The hall's address, e.g. ``http://192.0.2.10:8700``; ``kiosk board --hall`` overrides it."""
+    token: str = ""
+    """The board's token from ``kiosk hall board-token`` (it reads the queue and nothing else)."""
+    station: str = Field(default="", pattern=r"^[A-Z0-9]{0,16}$")
+    """Whose tickets to show (the issuing kiosk's station id); empty: the one station issuing tickets today."""
+    poll_seconds: float = Field(default=2.0, ge=0.2, le=60)
+    """How often the board asks the hall for the line."""
+
+
 class Settings(BaseSettings):
     """Every setting of the kiosk. The shipped ``config/kiosk.toml`` documents each one."""
 
@@ -193,6 +212,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = SyncSettings()
     access: AccessSettings = AccessSettings()
     accessibility: AccessibilitySettings = AccessibilitySettings()
+    board: BoardSettings = BoardSettings()
 
     def simulated(self, data_dir: Path) -> Settings:
         """These settings with every device simulated and the data kept in ``data_dir`` (demo, burn-in, tests)."""

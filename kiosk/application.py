@@ -20,6 +20,7 @@ from kiosk.identity import (
     IdentityError,
     check_credit_code,
     check_id_number,
+    mask_address,
     mask_id_number,
     mask_name,
     mask_phone,
@@ -40,6 +41,23 @@ def upload_state(saved: StoredSubmission) -> str:
     if saved.state == "quarantined":
         return _("⚠ 上传时被退回，工作人员会处理，您的申请仍保存在本机，也可到窗口咨询")
     return _("已保存在本机，联网后自动上传到政务服务中心")
+
+
+def payment_text(saved: StoredSubmission) -> str:
+    """The fee of a submission and whether it is paid, for the resident; empty for nothing to pay here."""
+    amount = saved.masked.get("fee", "")
+    if not saved.masked.get("fee_cents"):
+        return ""
+    if saved.payment_state == "paid":
+        return _("缴费：{amount} · 已缴费", amount=amount)
+    return _("缴费：{amount} · 待缴费", amount=amount)
+
+
+def materials_text(saved: StoredSubmission) -> str:
+    """Where posted materials are (材料寄送中 / 材料已收到); empty when none were posted."""
+    if not saved.masked.get("materials_by_post"):
+        return ""
+    return _("邮寄材料：已收到") if saved.materials_state == "received" else _("邮寄材料：寄送中，收到后开始办理")
 
 
 def stage_text(stage: str) -> str:
@@ -165,6 +183,8 @@ class Application:
     delivery: str = ""
     mail_address: str = ""
     mail_phone: str = ""  # the courier's number for the applicant: asked only when the result is mailed
+    post_materials: bool = False  # the materials not brought go by free post (邮寄材料), where the item allows
+    reused: set[str] = field(default_factory=set)  # materials the hall has on file that the applicant reuses
     agent: Agent | None = None  # the member of staff filing on the applicant's behalf (代办)
     consent_at: datetime | None = None  # when the applicant confirmed the agent in person
 
@@ -200,14 +220,24 @@ class Application:
         return error
 
     @property
+    def outstanding_materials(self) -> list[Material]:
+        """The item's materials neither ticked as brought nor reused from the hall's file, in the guide's order."""
+        return [m for m in self.item.materials if m.name not in self.materials and m.name not in self.reused]
+
+    @property
     def missing_materials(self) -> list[Material]:
-        """The item's materials the applicant has not ticked, in the guide's order (told all at once: 一次性告知)."""
-        return [m for m in self.item.materials if m.name not in self.materials]
+        """What is still missing (told all at once: 一次性告知); nothing when the rest goes by post."""
+        return [] if self.post_materials else self.outstanding_materials
+
+    @property
+    def materials_to_post(self) -> list[Material]:
+        """What the applicant posts to the hall with the mailing slip (邮寄材料)."""
+        return self.outstanding_materials if self.post_materials else []
 
     def decision(self, today: date) -> tuple[bool, str] | None:
         """The instant decision (秒批), if the item has a rule, the applicant's birth date is known and every
-        material is here: an application with materials to follow goes to a window instead."""
-        if self.item.instant is None or self.applicant.birth_date is None or self.missing_materials:
+        material is here: an application with materials to follow (or in the post) goes to a window instead."""
+        if self.item.instant is None or self.applicant.birth_date is None or self.outstanding_materials:
             return None
         return self.item.decide(self.applicant.birth_date, today)
 
@@ -241,6 +271,8 @@ class Application:
         grant is filed at the last stage, anything else at the first."""
         decision = self.decision(now.date())
         missing = [m.name for m in self.missing_materials]
+        to_post = [m.name for m in self.materials_to_post]
+        reused = sorted(self.reused)
         masked = {
             "item_code": self.item.code,
             "item_name": self.item.name,
@@ -254,7 +286,13 @@ class Application:
             "decision": decision[1] if decision else "",
             "instant_granted": bool(decision and decision[0]),
             "missing_materials": missing,
+            "materials_by_post": to_post,
+            "reused_materials": reused,
+            "fee": self.item.fee.amount,
+            "fee_cents": self.item.fee.cents,
         }
+        if self.delivery == "mail":
+            masked["mail_to"] = {"address": mask_address(self.mail_address), "phone": mask_phone(self.mail_phone)}
         if self.agent is not None:
             if self.consent_at is None:
                 raise ValueError("a filing by staff needs the applicant's consent")
@@ -273,6 +311,8 @@ class Application:
             "values": dict(self.values),
             "materials": sorted(self.materials),
             "missing_materials": missing,
+            "materials_by_post": to_post,
+            "reused_materials": reused,
             "delivery": self.delivery,
             "mail_address": self.mail_address if self.delivery == "mail" else "",
             "mail_phone": self.mail_phone if self.delivery == "mail" else "",

@@ -104,6 +104,8 @@ class Material(_Strict):
     copies: int = Field(default=1, ge=0)
     reuse: Reuse
     note: str = ""
+    valid_months: int = Field(default=12, ge=1, le=600)
+    """For a material reusable within validity: how long one handed in stays good (on file at the hall)."""
 
 
 class FormField(_Strict):
@@ -131,6 +133,16 @@ class Fee(_Strict):
     """"不收费" or the amount with its unit, e.g. "工本费20元/本"."""
     basis: NonEmpty
     """The document that sets the fee, or why there is none."""
+    cents: int = Field(default=0, ge=0, le=10_000_000)
+    """What a resident pays online for one application, in fen; 0 when nothing is paid at the kiosk (free, or an
+    amount the window works out, such as a fee by floor area)."""
+
+    @property
+    def free(self) -> bool:
+        return self.amount == FREE
+
+
+FREE = "不收费"
 
 
 class InstantRule(_Strict):
@@ -172,6 +184,10 @@ class ServiceItem(_Strict):
     instant: InstantRule | None = None
     members: tuple[str, ...] = ()
     """For a 一件事 bundle: the codes of the items one submission files together."""
+    materials_by_post: bool = False
+    """Whether the hall accepts this item's materials by post (邮寄材料), free both ways."""
+    queue: Literal["A", "B", "C", "D"] | None = None
+    """The queue category a ticket for this item takes, where its department does not say (see kiosk.queue)."""
     repeatable: bool = False
     """Whether one applicant may file this item again while a case of it is open or after an instant grant (a
     certificate asked for twice, a second child); otherwise a repeat is shown the existing serial number."""
@@ -246,6 +262,9 @@ class Catalog:
 
     def __getitem__(self, code: str) -> ServiceItem:
         return self._items[code]
+
+    def get(self, code: str) -> ServiceItem | None:
+        return self._items.get(code)
 
     @property
     def departments(self) -> list[str]:

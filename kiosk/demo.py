@@ -3,15 +3,18 @@ local hall it enrols with, and what each of its keys does. The Textual key bindi
 (``kiosk/app/``); everything they mean is here. Nothing of this is used outside the demo.
 
     >>> settings = demo_settings(data_dir)
-    >>> hall = start_demo_hall(settings, data_dir)    # a hall on loopback, this kiosk enrolled with it
+    >>> hall = start_demo_hall(settings, data_dir)    # a hall on loopback, this kiosk enrolled with it, board.json
+    >>> demo_board(data_dir)                          # what ``kiosk board --demo-dir`` reads: hall, token, station
     >>> [key.key for key in demo_keys(date.today())][:2]
     ['f1', 'f2']
 """
 
 from __future__ import annotations
 
+import json
+import tempfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +29,7 @@ if TYPE_CHECKING:
 
 DEMO_TECHNICIAN_PIN = "123456"
 DEMO_STAFF = ("D001", "李代办", "2468", "STAFF-D001")  # id, name, PIN, badge code
+BOARD_FILE = "board.json"  # where the demo tells a display board its hall's address and a board token
 
 
 def demo_settings(data_dir: Path) -> Settings:
@@ -68,12 +72,43 @@ def start_demo_hall(settings: Settings, data_dir: Path) -> HallServer:
         enrolment = store.enrolment()
         if enrolment is None or enrolment.url != hall.url:
             enrol(store, settings, hall.url, hall.storage.new_enrolment_code())
+        _write_board_file(hall, data_dir, settings.station.id)
     except BaseException:
         hall.stop()
         raise
     finally:
         store.close()
     return hall
+
+
+def _write_board_file(hall: HallServer, data_dir: Path, station: str) -> None:
+    """Tell a display board in another terminal (``kiosk board --demo-dir DIR``) where the demo's hall is, with a
+    board token of that hall's (kept while the hall knows it)."""
+    path = data_dir / BOARD_FILE
+    known = _read(path)
+    token = known.get("token", "")
+    if not token or not hall.storage.is_board_token(token):
+        token = hall.storage.new_board_token()
+    path.write_text(json.dumps({"hall": hall.url, "token": token, "station": station}), encoding="utf-8")
+
+
+def demo_board(data_dir: Path | None) -> dict[str, str] | None:
+    """The demo hall's address, board token and station as ``kiosk demo`` wrote them in ``data_dir`` (by default
+    the newest demo folder in the temporary folder); None if there is none."""
+    if data_dir is None:
+        found = sorted(Path(tempfile.gettempdir()).glob(f"kiosk-demo-*/{BOARD_FILE}"), key=lambda p: p.stat().st_mtime)
+        if not found:
+            return None
+        data_dir = found[-1].parent
+    return _read(data_dir / BOARD_FILE) or None
+
+
+def _read(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {key: str(value) for key, value in data.items()} if isinstance(data, dict) else {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +136,17 @@ def demo_keys(today: date) -> list[DemoKey]:
         DemoKey(f"f{n + 4}", "demo_toggle_hall", _("停止 / 重新启动本地大厅（看离线与补传）")),
         DemoKey(f"f{n + 5}", "demo_advance_case", _("大厅工作人员把最近一件推进到下一步")),
         DemoKey(f"f{n + 6}", "demo_staff_badge", _("扫描代办员工牌（李代办；或点「工作人员代办」输入密码 2468）")),
+        DemoKey("f12", "demo_appointment", _("大厅为王秀英预约老年人优待证（当前时段），扫描预约码签到")),
         DemoKey("ctrl+q", "quit", _("退出演示（正式运行时没有退出键）")),
     ]
     return keys
+
+
+def demo_window(now: datetime) -> tuple[str, str]:
+    """An appointment window around ``now`` that stays within the day, for the demo to check in at once."""
+    start = max(now - timedelta(minutes=10), now.replace(hour=0, minute=0))
+    end = min(start + timedelta(hours=1), now.replace(hour=23, minute=59))
+    return f"{start:%H:%M}", f"{end:%H:%M}"
 
 
 GARBLED_SCAN = b"]Q1\xff\xfe#@!\r\n"

@@ -37,6 +37,7 @@ def enrol(store: Store, settings: Settings, url: str, code: str) -> Enrolment:
         token=str(answer["token"]),
         hall_public_key=str(answer["hall_public_key"]),
         enrolled_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        hall_signing_key=str(answer.get("hall_signing_key", "")),
     )
     store.enrol(enrolment)
     return enrolment

@@ -101,6 +101,18 @@ def mask_id_number(value: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def mask_address(address: str) -> str:
+    """An address as kept in clear and printed: the district, not the door (``云南省玉溪市红塔区****12号``)."""
+    address = address.strip()
+    if len(address) <= 8:
+        return address[:2] + "*" * max(0, len(address) - 2)
+    for mark in ("区", "县", "市"):
+        cut = address.find(mark, 0, 14)
+        if cut != -1:
+            return address[: cut + 1] + "****" + address[-3:]
+    return address[:6] + "****" + address[-3:]
+
+
 def mask_name(name: str) -> str:
     """Keep the first character of a Chinese name, the first word of a foreign one: ``张*``."""
     name = name.strip()

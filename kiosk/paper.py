@@ -20,7 +20,7 @@ from config.i18n import SOURCE_LANGUAGE, Translator, _, translator
 from devices.document import PrintDocument, Qr, Rule, Text, qr_rows
 from kiosk.application import DELIVERY_LABELS
 from kiosk.catalog import ServiceItem, working_days
-from kiosk.queue import QueueTicket
+from kiosk.queue import PeopleAhead, QueueTicket
 from offline_cache import StoredSubmission
 
 __all__ = ["application_receipt", "guide_sections", "one_time_notice", "printer_test_page", "qr_rows", "queue_ticket"]
@@ -78,8 +78,11 @@ def guide_sections(
     return [(tr(heading) if heading else "", lines) for heading, lines in sections]
 
 
-def application_receipt(saved: StoredSubmission, station_name: str, hotline: str) -> PrintDocument:
-    """The receipt of a saved submission, from its masked facts only, so a reprint needs nothing personal."""
+def application_receipt(
+    saved: StoredSubmission, station_name: str, hotline: str, payment_url: str = ""
+) -> PrintDocument:
+    """The receipt of a saved submission, from its masked facts only, so a reprint needs nothing personal. With a
+    fee to pay online, ``payment_url`` is printed as the payment QR."""
     m = saved.masked
     if m["promised_days"] == 0:
         expected = "当场办结"
@@ -99,12 +102,20 @@ def application_receipt(saved: StoredSubmission, station_name: str, hotline: str
         Text(f"申请人：{m['applicant']}  {m['number']}"),
         Text(f"已交材料：{'、'.join(m['materials']) or '无'}"),
     ]
+    if reused := m.get("reused_materials"):
+        blocks.append(Text(f"已存档复用：{'、'.join(reused)}（无需再交）"))
     if missing := m.get("missing_materials"):  # told at once, on paper too: nobody comes twice to learn it
         blocks.append(Text(f"待补材料：{'、'.join(missing)}（补齐后交窗口）", bold=True))
-    blocks += [
-        Text(f"取件方式：{DELIVERY_LABELS.get(m['delivery'], m['delivery'])}"),
-        Text(f"办理时限：{expected}"),
-    ]
+    if posted := m.get("materials_by_post"):
+        blocks.append(Text(f"邮寄材料：{'、'.join(posted)}（随邮寄单免费寄出）", bold=True))
+    blocks.append(Text(f"取件方式：{DELIVERY_LABELS.get(m['delivery'], m['delivery'])}"))
+    if mail_to := m.get("mail_to"):
+        blocks.append(Text(f"邮寄到：{mail_to['address']}（{mail_to['phone']}）"))
+    blocks.append(Text(f"办理时限：{expected}"))
+    if fee := m.get("fee"):
+        blocks.append(Text(f"收费：{fee}"))
+        if m.get("fee_cents") and payment_url:
+            blocks += [Qr(payment_url), Text("扫码缴费（或到窗口缴费）", align="center")]
     if m["decision"]:
         blocks.append(Text(f"办理结果：{m['decision']}"))
     if agent := m.get("agent"):
@@ -118,8 +129,38 @@ def application_receipt(saved: StoredSubmission, station_name: str, hotline: str
     return PrintDocument(name=f"receipt-{saved.serial}", blocks=tuple(blocks))
 
 
+def mailing_slip(saved: StoredSubmission, station_name: str, address: str) -> PrintDocument:
+    """邮寄单: cut out and post with the materials, free of charge; the serial and its QR tell the hall whose
+    materials they are."""
+    m = saved.masked
+    blocks = [
+        Text("材 料 邮 寄 单", align="center", large=True, bold=True),
+        Text("（邮费由政务服务中心承担）", align="center"),
+        Rule(),
+        Text("寄往：", bold=True),
+        Text(address),
+        Rule(),
+        Text("流水号", align="center"),
+        Text(saved.serial, align="center", large=True, bold=True),
+        Qr(saved.serial),
+        Text(f"事项：{m['item_name']}（{m['item_code']}）"),
+        Text(f"申请人：{m['applicant']}"),
+        Text("随单寄出：", bold=True),
+        *[Text(f"  □ {name}") for name in m.get("materials_by_post", [])],
+        Rule(),
+        Text(f"{station_name} · {saved.created_at:%Y-%m-%d %H:%M}", align="center"),
+    ]
+    return PrintDocument(name=f"slip-{saved.serial}", blocks=tuple(blocks))
+
+
 def queue_ticket(ticket: QueueTicket, people_ahead: int, station_name: str) -> PrintDocument:
-    lane = "（优先窗口）" if ticket.priority else ""
+    """排队号; an appointment's check-in is marked 预约, and a count made offline says it is this kiosk's."""
+    marks = [mark for mark, wanted in (("预约", ticket.appointment), ("优先窗口", ticket.priority)) if wanted]
+    lane = f"（{'，'.join(marks)}）" if marks else ""
+    if isinstance(people_ahead, PeopleAhead) and not people_ahead.from_hall:
+        ahead = f"前面约有 {people_ahead} 人（本机统计）"
+    else:
+        ahead = f"前面还有 {people_ahead} 人"
     return PrintDocument(
         name=f"ticket-{ticket.code}",
         blocks=(
@@ -127,7 +168,7 @@ def queue_ticket(ticket: QueueTicket, people_ahead: int, station_name: str) -> P
             Text("排 队 号", align="center"),
             Text(ticket.code, align="center", large=True, bold=True),
             Text(f"{ticket.category.name}{lane}", align="center"),
-            Text(f"前面还有 {people_ahead} 人", align="center", bold=True),
+            Text(ahead, align="center", bold=True),
             Rule(),
             Qr(ticket.qr_data),
             Text(f"取号时间：{ticket.issued_at:%Y-%m-%d %H:%M}", align="center"),

@@ -1,15 +1,19 @@
 """Queue tickets (取号): a letter per service category, a counter per category and day, a priority lane.
 
-Priority tickets (the elderly, by the age on their ID card) are served ahead of the normal ones, so a new
-priority ticket waits only behind other priority tickets.
+Priority tickets (the elderly, by the age on their ID card) get a head start over the normal ones, balanced
+against waiting time: the calling rule is :mod:`kiosk.queue_rule`, and the hall's windows call by it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from config.i18n import _
+from config.i18n import Phrase, _
+
+if TYPE_CHECKING:
+    from kiosk.catalog import ServiceItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +31,29 @@ CATEGORIES: tuple[QueueCategory, ...] = (
 )
 
 
+# Which windows serve which departments, by the first letters of an item's code; an item may say otherwise.
+_CATEGORY_OF_DEPARTMENT = {
+    **dict.fromkeys(("GA", "MZ", "WJ", "JY"), "A"),
+    **dict.fromkeys(("RS", "YB", "GJ"), "B"),
+    "SJ": "C",
+    "BD": "D",
+}
+
+
+def category_for(item: ServiceItem) -> QueueCategory:
+    """The queue category whose windows handle ``item``: its own ``queue`` if it names one, else its
+    department's, else 综合受理."""
+    letter = item.queue or _CATEGORY_OF_DEPARTMENT.get(item.code[:2], "A")
+    return next(category for category in CATEGORIES if category.letter == letter)
+
+
 @dataclass(frozen=True, slots=True)
 class QueueTicket:
     category: QueueCategory
     number: int
     issued_at: datetime
     priority: bool = False
+    appointment: str = ""  # the id of the appointment this ticket checks in (printed and shown as 预约)
 
     @property
     def code(self) -> str:
@@ -41,6 +62,24 @@ class QueueTicket:
     @property
     def qr_data(self) -> str:
         return f"TICKET:{self.issued_at:%Y%m%d}:{self.code}"
+
+
+class PeopleAhead(int):
+    """How many wait ahead of a ticket, remembering who counted: the hall, whose windows call the line, or this
+    kiosk from its own record while the hall is out of reach (an estimate: it does not see the calls)."""
+
+    from_hall: bool
+
+    def __new__(cls, count: int, from_hall: bool) -> PeopleAhead:
+        self = super().__new__(cls, count)
+        self.from_hall = from_hall
+        return self
+
+    def text(self) -> Phrase:
+        """For the resident, saying which count it is."""
+        if self.from_hall:
+            return _("前面还有 {ahead} 人", ahead=int(self))
+        return _("前面约有 {ahead} 人（本机统计，暂未连上大厅）", ahead=int(self))
 
 
 def parse_ticket_code(text: str) -> tuple[date, str, int] | None:

@@ -5,6 +5,7 @@ Every method here may block (SQLite fsync, printer I/O): screens call them from 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,21 +18,26 @@ from config.i18n import _
 from config.settings import Settings
 from devices import PrinterError
 from devices.factory import Devices, build_devices
+from kiosk import appointments
 from kiosk.application import CASE_STAGES, Application
+from kiosk.appointments import Appointment, AppointmentRefused
 from kiosk.catalog import Catalog, ServiceItem, load_catalog
 from kiosk.identity import age_on, applicant_key
-from kiosk.paper import application_receipt, one_time_notice, printer_test_page, queue_ticket
-from kiosk.queue import QueueCategory, QueueTicket, parse_ticket_code
+from kiosk.paper import application_receipt, mailing_slip, one_time_notice, printer_test_page, queue_ticket
+from kiosk.queue import CATEGORIES, PeopleAhead, QueueCategory, QueueTicket, category_for, parse_ticket_code
+from kiosk.queue_rule import QueueRule, people_ahead
 from kiosk.serial_number import SerialNumber
 from kiosk.staff import Agent, staff_by_badge, staff_by_pin
-from kiosk.workdays import add_working_days
+from kiosk.workdays import WorkingCalendar
 from offline_cache import AlreadyRated, CacheError, Store, StoredSubmission
 from offline_cache.hall_client import SyncError
+from offline_cache.store import StoredTicket
 from offline_cache.sync import SyncEngine, SyncStatus
 
 log = logging.getLogger(__name__)
 
 RECEIPT_FAILED = _("回执未能打印。您的申请已保存，请记下屏幕上的流水号，或请工作人员补打")
+SLIP_FAILED = _("邮寄单未能打印。回执已打印，请记下流水号，或请工作人员补打邮寄单")
 NOTICE_FAILED = _("告知单未能打印，请拍照或记下屏幕上的内容，或请工作人员帮助")
 
 
@@ -43,6 +49,14 @@ class CaseProgress:
     local: StoredSubmission | None
     hall: dict[str, Any] | None
     online: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedIn:
+    appointment: Appointment
+    ticket: QueueTicket
+    ahead: PeopleAhead
+    printed: PrintOutcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +97,7 @@ class KioskServices:
         self.settings = settings
         self.shipped_catalog = catalog
         self.catalog = catalog.with_changes(store.catalog_changes())
+        self.calendar = WorkingCalendar.from_rows(store.holiday_table())
         self.store = store
         self.devices = devices
         self.data_dir = data_dir
@@ -93,6 +108,8 @@ class KioskServices:
     def _hall_update(self, what: str) -> None:
         if what == "catalog":
             self.catalog = self.shipped_catalog.with_changes(self.store.catalog_changes())
+        elif what == "holidays":
+            self.calendar = WorkingCalendar.from_rows(self.store.holiday_table())
 
     def close(self) -> None:
         self.sync.stop()
@@ -115,7 +132,7 @@ class KioskServices:
     def submit(self, application: Application) -> StoredSubmission:
         """Commit the application durably and give it its serial number. Raises ``CacheError``."""
         now = self.now()
-        expected, estimated = add_working_days(now.date(), application.item.promised_days)
+        expected, estimated = self.calendar.add_working_days(now.date(), application.item.promised_days)
         new = application.to_submission(now, expected, estimated, self._applicant_key(application))
         station = self.settings.station.id
         saved = self.store.add_submission(new, lambda seq: str(SerialNumber.issue(station, now.date(), seq)))
@@ -138,10 +155,12 @@ class KioskServices:
     def print_receipt(self, saved: StoredSubmission) -> PrintOutcome:
         """Print the receipt of a saved submission; a failure never touches the submission."""
         station = self.settings.station
-        return self._print(
-            application_receipt(saved, station.name, station.hotline),
-            RECEIPT_FAILED,
+        printed = self._print(
+            application_receipt(saved, station.name, station.hotline, self.payment_url(saved)), RECEIPT_FAILED
         )
+        if printed.printed and saved.masked.get("materials_by_post"):
+            return self._print(mailing_slip(saved, station.name, station.materials_address), SLIP_FAILED)
+        return printed
 
     def reprint_receipt(self, serial_text: str) -> PrintOutcome:
         """Staff reprint from the saved masked receipt. Raises ``SerialNumberError`` for a malformed number."""
@@ -173,32 +192,110 @@ class KioskServices:
         """Whether an applicant of this birth date takes the priority lane of the queue."""
         return birth_date is not None and age_on(birth_date, self.today()) >= self.settings.queue.priority_age
 
-    def take_ticket(self, category: QueueCategory, priority: bool) -> tuple[QueueTicket, int, PrintOutcome]:
-        """Issue and print a queue ticket; return it with the people ahead. Raises ``CacheError``."""
-        now = self.now()
-        number, ahead = self.store.issue_ticket(category.letter, priority, now)
-        ticket = QueueTicket(category, number, now, priority)
+    def take_ticket(
+        self, category: QueueCategory, priority: bool, appointment: str = ""
+    ) -> tuple[QueueTicket, PeopleAhead, PrintOutcome]:
+        """Issue a queue ticket (checking in ``appointment`` if given), hand it to the hall and print it; return
+        it with the people ahead, counted by the hall when it answers, else here. Raises ``CacheError``."""
+        stored = self.store.issue_ticket(category.letter, priority, self.now(), appointment)
+        ticket = QueueTicket(category, stored.number, stored.issued_at, priority, appointment)
+        _status, _window, ahead = self._standing(stored)
+        if ahead is None:  # called before it was printed: nobody is ahead of it
+            ahead = PeopleAhead(0, from_hall=True)
         outcome = self._print(
             queue_ticket(ticket, ahead, self.settings.station.name), _("排队号未能打印，请记下屏幕上的号码")
         )
         return ticket, ahead, outcome
 
+    def check_in(self, code: str) -> CheckedIn:
+        """Check in a scanned appointment code: verify the hall's signature (offline, with the key from
+        enrolment), the day and the window, that it was not used here before; then issue a priority ticket for
+        the item's queue, marked 预约. Raises ``AppointmentRefused`` with what to tell the resident."""
+        enrolment = self.store.enrolment()
+        if enrolment is None or not enrolment.hall_signing_key:
+            raise AppointmentRefused(_("本机还不能核验预约码，请到咨询台签到（技术员：请重新登记本机）。"))
+        now = self.now()
+        appointment = appointments.verify(code, enrolment.hall_signing_key, now)
+        used = self.store.check_in(appointment.id, appointment.item_code, now)
+        if used is not None:
+            raise AppointmentRefused(
+                _("这个预约码已经在 {time} 签到过了，请到咨询台询问。", time=used.strftime("%H:%M"))
+            )
+        item = self.catalog.get(appointment.item_code)
+        category = category_for(item) if item is not None else CATEGORIES[0]
+        ticket, ahead, outcome = self.take_ticket(category, True, appointment=appointment.id)
+        log.info("appointment %s checked in: ticket %s", appointment.id, ticket.code)
+        return CheckedIn(appointment, ticket, ahead, outcome)
+
+    def materials_on_file(self, application: Application) -> list[dict[str, Any]] | None:
+        """The item's materials the hall holds for the applicant and may reuse today; None when the hall cannot
+        be asked (offline), in which case nothing is assumed."""
+        try:
+            return self.sync.ask(
+                lambda client: client.materials_on_file(application.applicant.number, application.item.code)
+            )
+        except SyncError as exc:
+            log.info("materials on file not asked: %s", exc)
+            return None
+
+    def payment_url(self, saved: StoredSubmission) -> str:
+        """Where the receipt's payment QR leads: the hall's payment page for this submission."""
+        enrolment = self.store.enrolment()
+        return f"{enrolment.url}/pay/{saved.id}" if enrolment else ""
+
     def ticket_position(self, code: str) -> str | None:
-        """What a scanned queue ticket means now, for the resident; None if it is not a ticket of ours."""
+        """What a scanned queue ticket means now, for the resident (the hall's view when it answers, else this
+        kiosk's count, saying so); None if it is not a ticket of ours. Raises ``CacheError``."""
         parsed = parse_ticket_code(code)
         if parsed is None:
             return None
         day, letter, number = parsed
         if day != self.today():
             return _("这是 {month}月{day}日 的排队号，已过期，请重新取号", month=day.month, day=day.day)
-        found = self.store.ticket_position(day.isoformat(), letter, number)
-        if found is None:
+        stored = self.store.ticket(day.isoformat(), letter, number)
+        if stored is None:
             return _("本机没有这张排队号的记录，请到咨询台询问")
-        status, ahead = found
+        status, window, ahead = self._standing(stored)
         ticket = f"{letter}{number:03d}"
-        if status != "waiting":
-            return _("排队号 {ticket} 已叫过号，请到咨询台询问", ticket=ticket)
-        return _("排队号 {ticket}：前面还有 {ahead} 人，请留意叫号", ticket=ticket, ahead=ahead)
+        if ahead is not None:
+            if ahead.from_hall:
+                return _("排队号 {ticket}：前面还有 {ahead} 人，请留意叫号", ticket=ticket, ahead=int(ahead))
+            return _(
+                "排队号 {ticket}：前面约有 {ahead} 人（本机统计，暂未连上大厅），请留意叫号",
+                ticket=ticket,
+                ahead=int(ahead),
+            )
+        if status == "called" and window:
+            return _("排队号 {ticket} 正在叫号，请到 {window} 号窗口", ticket=ticket, window=window)
+        if status == "held":
+            return _("排队号 {ticket} 暂停等候，请留意工作人员通知", ticket=ticket)
+        if status == "skipped":
+            return _("排队号 {ticket} 已过号，请到咨询台询问，或重新取号", ticket=ticket)
+        return _("排队号 {ticket} 已叫过号，请到咨询台询问", ticket=ticket)
+
+    def _standing(self, stored: StoredTicket) -> tuple[str, str, PeopleAhead | None]:
+        """A ticket's status, window and, while it waits, the people ahead: from the hall (a short wait) when it
+        answers, else from this kiosk's record by the hall's rule as last known."""
+        try:
+            found = self.sync.ticket_position(stored.day, stored.category, stored.number)
+        except SyncError as exc:
+            log.info("ticket position counted here: %s", exc)
+            found = None
+        if found is not None:
+            ahead = found["ahead"]
+            return found["status"], found["window"], None if ahead is None else PeopleAhead(ahead, from_hall=True)
+        if stored.status != "waiting":
+            return stored.status, "", None
+        waiting = self.store.waiting_tickets(stored.day, stored.category)
+        return "waiting", "", PeopleAhead(people_ahead(stored, waiting, self.now(), self._queue_rule()), False)
+
+    def _queue_rule(self) -> QueueRule:
+        """The hall's calling rule as it last said (the defaults until it has)."""
+        try:
+            known = json.loads(self.store.mirror_value("queue_rule", "{}"))
+            return QueueRule(int(known["priority_head_start"]), int(known["max_wait"]))
+        except (ValueError, KeyError, TypeError):
+            return QueueRule()
 
     def find(self, serial_text: str) -> StoredSubmission | None:
         """The submission with this serial number, filed at this kiosk. Raises ``SerialNumberError``."""
@@ -246,8 +343,10 @@ class KioskServices:
 # Screens catch these without importing the storage layer.
 __all__ = [
     "AlreadyRated",
+    "AppointmentRefused",
     "CacheError",
     "CaseProgress",
+    "CheckedIn",
     "KioskServices",
     "PrintOutcome",
     "StoredSubmission",

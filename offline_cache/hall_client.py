@@ -24,6 +24,7 @@ from offline_cache.errors import (  # defined with the package's other errors, i
     NotTheHall,
     SyncError,
 )
+from offline_cache.outbox import ticket_key
 
 __all__ = [
     "HALL_SERVICE",
@@ -134,6 +135,18 @@ class HallClient:
         data = self._call("POST", "/v1/evaluations/batch", json={"items": items})
         return self._results(data, [item["submission_id"] for item in items])
 
+    def push_checkins(self, items: list[dict]) -> list[dict]:
+        data = self._call("POST", "/v1/appointments/checkins", json={"items": items})
+        return self._results(data, [item["appointment_id"] for item in items])
+
+    def materials_on_file(self, number: str, item_code: str) -> list[dict]:
+        """The item's materials the hall holds for the applicant ``number`` and may reuse today."""
+        data = self._call("POST", "/v1/materials/on-file", json={"number": number, "item_code": item_code})
+        found = self._expect(data, "materials")["materials"]
+        if not isinstance(found, list):
+            raise NotTheHall("应答格式不对，不是大厅在应答")
+        return found
+
     def heartbeat(self, body: dict) -> dict:
         return self._call("POST", "/v1/heartbeats", json=body)
 
@@ -159,6 +172,25 @@ class HallClient:
 
     def catalog(self, since: int) -> dict:
         return self._expect(self._call("GET", "/v1/catalog", params={"since": since}), "version", "items", "removed")
+
+    def holidays(self, since: int) -> dict:
+        return self._expect(self._call("GET", "/v1/holidays", params={"since": since}), "version", "days")
+
+    def push_tickets(self, tickets: list[dict]) -> list[dict]:
+        """Queue tickets issued here; each is answered by its key, ``2026-11-23/A003``."""
+        data = self._call("POST", "/v1/tickets/batch", json={"items": tickets})
+        return self._results(data, [ticket_key(ticket) for ticket in tickets])
+
+    def ticket_position(self, day: str, code: str) -> dict | None:
+        """Where one of this kiosk's tickets stands (status, window, people ahead, the calling rule), or None if
+        the hall has no such ticket."""
+        try:
+            data = self._call("GET", f"/v1/tickets/{quote(day, safe='')}/{quote(code, safe='')}")
+        except HallRejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return self._expect(data, "status", "window", "ahead", "rule")
 
     @staticmethod
     def _results(data: dict, ids: list[str]) -> list[dict]:

@@ -130,6 +130,38 @@ def _repeat_filings(db: sqlite_utils.Database) -> None:
     db["evaluations"].add_column("reason", str, not_null_default="")
 
 
+def _resident_services(db: sqlite_utils.Database) -> None:
+    """A case's payment and posted materials as the hall last said, the hall's signing key for appointment codes,
+    and the appointments checked in here (each once)."""
+    submissions = db["submissions"]
+    submissions.add_column("payment_state", str, not_null_default="")
+    submissions.add_column("materials_state", str, not_null_default="")
+    db["enrolment"].add_column("hall_signing_key", str, not_null_default="")
+    db["appointment_checkins"].create(
+        {"appointment_id": str, "item_code": str, "checked_in_at": str, "ticket": str}, pk="appointment_id"
+    )
+
+
+def _holiday_mirror(db: sqlite_utils.Database) -> None:
+    """The hall's holiday table, for counting working days past the years ``chinese-calendar`` knows; a day the
+    hall took out again stays as kind ``normal``."""
+    db["holiday_mirror"].create({"day": str, "kind": str, "name": str, "version": int}, pk="day")
+
+
+def _ticket_appointments(db: sqlite_utils.Database) -> None:
+    """A queue ticket may check in an appointment (its id); tickets go to the hall through the outbox from now on,
+    so windows can call them."""
+    db["tickets"].add_column("appointment", str, not_null_default="")
+
+
 # Version n is made by _STEPS[n - 1]; a new version is a new step at the end.
-_STEPS = (_first_schema, _ticket_status, _outbox, _repeat_filings)
+_STEPS = (
+    _first_schema,
+    _ticket_status,
+    _outbox,
+    _repeat_filings,
+    _resident_services,
+    _holiday_mirror,
+    _ticket_appointments,
+)
 SCHEMA_VERSION = len(_STEPS)

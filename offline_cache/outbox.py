@@ -6,7 +6,7 @@ its row as a tombstone (id, time, the hall's answer) while its sealed body is er
 hall rejected it as invalid) keeps its body for a technician and never blocks the others.
 
 The store adds an item in the same transaction as what it stands for (:func:`outbox_row`,
-:func:`evaluation_row`); the sync engine works the queue through :class:`Outbox`.
+:func:`evaluation_row`, :func:`ticket_row`); the sync engine works the queue through :class:`Outbox`.
 
     >>> outbox = Outbox(database)
     >>> for item in outbox.due("submission", time.time(), limit=50): ...
@@ -65,6 +65,17 @@ def evaluation_row(submission_id: str, level: int, created_at: str, now: float, 
     if reason:
         body["reason"] = reason
     return outbox_row(f"evaluation:{submission_id}", "evaluation", body, now)
+
+
+def ticket_row(ticket: dict[str, Any], now: float) -> dict[str, Any]:
+    """A new pending row for a queue ticket (``day``, ``category``, ``number``, ``priority``, ``issued_at``,
+    ``appointment``), so the hall's windows can call it; its id holds the key the hall answers it by."""
+    return outbox_row(f"ticket:{ticket_key(ticket)}", "ticket", ticket, now)
+
+
+def ticket_key(ticket: dict[str, Any]) -> str:
+    """How the hall names a ticket in its answers: ``2026-11-23/A003``."""
+    return f"{ticket['day']}/{ticket['category']}{ticket['number']:03d}"
 
 
 class Outbox:

@@ -30,7 +30,7 @@ from offline_cache.database import Database
 from offline_cache.envelope import associated_data, public_key_from_text, seal
 from offline_cache.errors import AlreadyRated, CacheError, EnvelopeError, NotEnrolled
 from offline_cache.migrations import migrate
-from offline_cache.outbox import Outbox, evaluation_row, outbox_row
+from offline_cache.outbox import Outbox, evaluation_row, outbox_row, ticket_row
 
 PAYLOAD_SCHEMA = 1  # the version of the sealed payload's layout, bound to the envelope as associated data
 
@@ -63,6 +63,21 @@ class StoredSubmission:
     case_number: str = ""
     stage: str = ""
     stage_at: datetime | None = None  # when this kiosk last knew the stage to be so
+    payment_state: str = ""  # pending (待缴费) or paid (已缴费), as the hall last said; empty: no payment order
+    materials_state: str = ""  # awaiting (材料寄送中) or received, for materials the applicant posts
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTicket:
+    """A queue ticket issued here; ``status`` is waiting until the hall says otherwise."""
+
+    day: str
+    category: str
+    number: int
+    priority: bool
+    issued_at: datetime
+    status: str
+    appointment: str = ""  # the id of the appointment it checks in; empty for a walk-in
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +90,8 @@ class Enrolment:
     token: str
     hall_public_key: str
     enrolled_at: str
+    hall_signing_key: str = ""
+    """The hall's Ed25519 key for appointment codes; empty for a kiosk enrolled before halls signed them."""
 
 
 class Store:
@@ -97,7 +114,7 @@ class Store:
     def enrolment(self) -> Enrolment | None:
         with self.database.locked() as db:
             row = db.execute(
-                "SELECT url, kiosk_id, station_id, token, hall_public_key, enrolled_at FROM enrolment"
+                "SELECT url, kiosk_id, station_id, token, hall_public_key, enrolled_at, hall_signing_key FROM enrolment"
             ).fetchone()
         return Enrolment(*row) if row else None
 
@@ -213,10 +230,17 @@ class Store:
         at = when.isoformat(timespec="seconds")
         with self.database.transaction() as db:
             for case in cases:
+                known = [
+                    case["case_number"],
+                    case["stage"],
+                    case.get("payment_state", ""),
+                    case.get("materials_state", ""),
+                ]
                 changed += db.execute(
-                    "UPDATE submissions SET case_number = ?, stage = ?, stage_at = ? WHERE serial = ? "
-                    "AND (case_number != ? OR stage != ?)",
-                    [case["case_number"], case["stage"], at, case["serial"], case["case_number"], case["stage"]],
+                    "UPDATE submissions SET case_number = ?, stage = ?, payment_state = ?, materials_state = ?,"
+                    " stage_at = ? WHERE serial = ?"
+                    " AND (case_number != ? OR stage != ? OR payment_state != ? OR materials_state != ?)",
+                    [*known, at, case["serial"], *known],
                 ).rowcount
         return changed
 
@@ -237,6 +261,25 @@ class Store:
         except sqlite3.IntegrityError:
             raise AlreadyRated(_("这笔业务已经评价过了，感谢您的反馈")) from None
 
+    def check_in(self, appointment_id: str, item_code: str, when: datetime) -> datetime | None:
+        """Record that an appointment checked in here, for the hall too. Returns when it checked in before (the
+        code is used: nothing is recorded), or None when this is its check-in."""
+        at = when.isoformat(timespec="seconds")
+        try:
+            with self.database.transaction() as db:
+                db["appointment_checkins"].insert(
+                    {"appointment_id": appointment_id, "item_code": item_code, "checked_in_at": at, "ticket": ""}
+                )
+                body = {"appointment_id": appointment_id, "at": at}
+                db["outbox"].insert(outbox_row(f"checkin:{appointment_id}", "checkin", body, time.time()))
+        except sqlite3.IntegrityError:
+            with self.database.locked() as db:
+                row = db.execute(
+                    "SELECT checked_in_at FROM appointment_checkins WHERE appointment_id = ?", [appointment_id]
+                ).fetchone()
+            return datetime.fromisoformat(row[0])
+        return None
+
     def evaluation_of(self, submission_id: str) -> int | None:
         with self.database.locked() as db:
             row = db.execute("SELECT level FROM evaluations WHERE submission_id = ?", [submission_id]).fetchone()
@@ -244,49 +287,53 @@ class Store:
 
     # Queue tickets
 
-    def issue_ticket(self, category: str, priority: bool, when: datetime) -> tuple[int, int]:
-        """The next ticket number of ``category`` today and how many wait ahead of it (a priority ticket waits
-        only behind priority tickets), committed before it is shown or printed."""
+    def issue_ticket(self, category: str, priority: bool, when: datetime, appointment: str = "") -> StoredTicket:
+        """The next ticket of ``category`` on ``when``'s day, committed with its outbox entry for the hall (whose
+        windows call it) before it is shown or printed. ``appointment``: the id of the appointment it checks in."""
         day = when.date().isoformat()
         with self.database.transaction() as db:
             number = db.execute(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM tickets WHERE day = ? AND category = ?", [day, category]
             ).fetchone()[0]
-            ahead = db.execute(
-                "SELECT COUNT(*) FROM tickets WHERE day = ? AND category = ? AND status = 'waiting'"
-                + (" AND priority = 1" if priority else ""),
-                [day, category],
-            ).fetchone()[0]
-            db["tickets"].insert(
-                {
-                    "day": day,
-                    "category": category,
-                    "number": number,
-                    "priority": int(priority),
-                    "issued_at": when.isoformat(timespec="seconds"),
-                    "status": "waiting",
-                }
-            )
-        return number, ahead
+            ticket = StoredTicket(day, category, number, priority, when.replace(microsecond=0), "waiting", appointment)
+            row = {
+                "day": day,
+                "category": category,
+                "number": number,
+                "priority": int(priority),
+                "issued_at": ticket.issued_at.isoformat(),
+                "appointment": appointment,
+            }
+            db["tickets"].insert({**row, "status": "waiting"})
+            db["outbox"].insert(ticket_row({**row, "priority": priority}, time.time()))
+        return ticket
 
-    def ticket_position(self, day: str, category: str, number: int) -> tuple[str, int] | None:
-        """The status of a ticket and how many waiting tickets are ahead of it, or None if it is not ours."""
+    def ticket(self, day: str, category: str, number: int) -> StoredTicket | None:
+        """A ticket issued here, or None if it is not ours."""
         with self.database.locked() as db:
-            row = db.execute(
-                "SELECT status, priority FROM tickets WHERE day = ? AND category = ? AND number = ?",
-                [day, category, number],
-            ).fetchone()
-            if row is None:
-                return None
-            status, priority = row
-            ahead = db.execute(
-                "SELECT COUNT(*) FROM tickets WHERE day = ? AND category = ? AND status = 'waiting'"
-                " AND (priority > ? OR (priority = ? AND number < ?))",
-                [day, category, priority, priority, number],
-            ).fetchone()[0]
-        return status, ahead
+            rows = db.execute(
+                _TICKET_QUERY + " WHERE day = ? AND category = ? AND number = ?", [day, category, number]
+            ).fetchall()
+        return _ticket(rows[0]) if rows else None
 
-    # Mirrors of the hall: pull cursors and catalog changes
+    def waiting_tickets(self, day: str, category: str) -> list[StoredTicket]:
+        """The tickets of ``category`` issued here on ``day`` that wait, as far as this kiosk knows."""
+        with self.database.locked() as db:
+            rows = db.execute(
+                _TICKET_QUERY + " WHERE day = ? AND category = ? AND status = 'waiting' ORDER BY number",
+                [day, category],
+            ).fetchall()
+        return [_ticket(row) for row in rows]
+
+    def set_ticket_status(self, day: str, category: str, number: int, status: str) -> None:
+        """Keep a ticket's status as the hall said it (its windows call tickets; this kiosk only issues them)."""
+        with self.database.transaction() as db:
+            db.execute(
+                "UPDATE tickets SET status = ? WHERE day = ? AND category = ? AND number = ?",
+                [status, day, category, number],
+            )
+
+    # Mirrors of the hall: pull cursors, catalog changes, the holiday table
 
     def mirror_value(self, key: str, default: str = "") -> str:
         with self.database.locked() as db:
@@ -311,11 +358,35 @@ class Store:
             rows = db.execute("SELECT code, item FROM catalog_mirror").fetchall()
         return {code: json.loads(item) if item else None for code, item in rows}
 
+    def apply_holiday_changes(self, version: int, days: list[dict[str, str]]) -> None:
+        """Keep the hall's holiday table changes up to ``version``: ``{"date", "kind", "name"}`` per day."""
+        with self.database.transaction() as db:
+            rows = [{"day": d["date"], "kind": d["kind"], "name": d["name"], "version": version} for d in days]
+            if rows:
+                db["holiday_mirror"].upsert_all(rows, pk="day")
+            db["mirror"].upsert({"key": "holidays_version", "value": str(version)}, pk="key")
+
+    def holiday_table(self) -> list[dict[str, str]]:
+        """The hall's holiday table as last pulled, in date order: ``{"date", "kind", "name"}`` per day, a day the
+        hall took out again as kind ``normal``."""
+        with self.database.locked() as db:
+            rows = db.execute("SELECT day, kind, name FROM holiday_mirror ORDER BY day").fetchall()
+        return [{"date": day, "kind": kind, "name": name} for day, kind, name in rows]
+
 
 _SUBMISSION_QUERY = (
     "SELECT s.id, s.serial, s.item_code, s.item_name, s.created_at, COALESCE(o.state, 'pending'), s.masked,"
-    " s.case_number, s.stage, s.stage_at FROM submissions s LEFT JOIN outbox o ON o.id = s.id"
+    " s.case_number, s.stage, s.stage_at, s.payment_state, s.materials_state"
+    " FROM submissions s LEFT JOIN outbox o ON o.id = s.id"
 )
+
+
+_TICKET_QUERY = "SELECT day, category, number, priority, issued_at, status, appointment FROM tickets"
+
+
+def _ticket(row: tuple) -> StoredTicket:
+    day, category, number, priority, issued_at, status, appointment = row
+    return StoredTicket(day, category, number, bool(priority), datetime.fromisoformat(issued_at), status, appointment)
 
 
 def _submission_body(row: dict[str, Any], payload: dict[str, Any], hall_public_key: str) -> dict[str, Any]:
@@ -342,7 +413,7 @@ def _seal_clear_payloads(db: sqlite_utils.Database, hall_public_key: str) -> int
 
 
 def _stored(row: tuple) -> StoredSubmission:
-    id_, serial, item_code, item_name, created_at, state, masked, case_number, stage, stage_at = row
+    id_, serial, item_code, item_name, created_at, state, masked, case_number, stage, stage_at, paying, posting = row
     return StoredSubmission(
         id_,
         serial,
@@ -354,4 +425,6 @@ def _stored(row: tuple) -> StoredSubmission:
         case_number,
         stage,
         datetime.fromisoformat(stage_at) if stage_at else None,
+        paying,
+        posting,
     )

@@ -3,9 +3,10 @@
 One cycle (:meth:`SyncEngine.sync_once`): probe the hall's health (a captive portal's 200 page is not the hall);
 when it comes back after an outage, make every waiting item due at once; ask the hall which of the items sent
 before it already holds (reconcile: the answer may have been lost); push submissions in batches, then
-evaluations and a heartbeat; pull the progress of the cases filed here and catalog changes. Failures back off
-exponentially with full jitter up to a cap, or as long as the hall's Retry-After says; an item the hall rejects
-as invalid is quarantined; a refused credential (401/403) pauses sync until a technician acts.
+evaluations, check-ins, queue tickets and a heartbeat; pull the progress of cases filed here, catalog and holiday
+changes. Failures back off exponentially with full jitter up to a cap, or as long as the hall's Retry-After
+says; an item the hall rejects as invalid is quarantined; a refused credential (401/403) pauses sync until a
+technician acts.
 
     >>> engine = SyncEngine(store, settings.sync, on_status=print)
     >>> engine.start(); engine.wake()  # after each new submission
@@ -13,6 +14,7 @@ as invalid is quarantined; a refused credential (401/403) pauses sync until a te
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -20,19 +22,21 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from config import faults
 from config.settings import SyncSettings
 from offline_cache.errors import CacheError, HallBusy, HallRefused, HallRejected, HallUnreachable, NotTheHall, SyncError
 from offline_cache.hall_client import HallClient
-from offline_cache.outbox import OutboxItem
+from offline_cache.outbox import OutboxItem, ticket_key
 from offline_cache.store import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 RECONCILE_LIMIT = 1000
 CASES_PAGE = 500
+HOLIDAY_KINDS = ("holiday", "workday", "normal")  # what the hall's GET /v1/holidays may say of a day
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +91,7 @@ class SyncEngine:
         self._not_before = 0.0  # no contact before this time (backoff or Retry-After)
         self._last_error = ""
         self._last_contact: float | None = None
-        self._next_pull = {"heartbeat": 0.0, "cases": 0.0, "catalog": 0.0}
+        self._next_pull = {"heartbeat": 0.0, "cases": 0.0, "catalog": 0.0, "holidays": 0.0}
 
     # Thread
 
@@ -175,22 +179,46 @@ class SyncEngine:
                 self._fail(exc, "hall probe failed")
         return self.status()
 
-    def case(self, serial: str) -> dict[str, Any] | None:
-        """Ask the hall now for one case's progress, for a resident waiting at the screen (a short timeout); a
-        case filed here is mirrored too. None if the hall has no such case. Raises :class:`SyncError` when the
-        hall is out of reach (at once if the last cycle found it so) or refuses."""
+    def ask(self, question: Callable[[HallClient], T]) -> T:
+        """Put ``question`` to the hall now, for a resident waiting at the screen (a short timeout). Raises
+        :class:`SyncError` when the hall is out of reach (at once if the last cycle found it so) or refuses."""
         enrolment = self.store.enrolment()
         if enrolment is None or not self._online:
             raise HallUnreachable(self._last_error or "大厅暂时连不上")
         client = HallClient(enrolment.url, enrolment.token, timeout=min(3.0, self.settings.timeout_seconds))
         try:
-            case = client.case(serial)
+            answer = question(client)
         finally:
             client.close()
+        self._contact()
+        return answer
+
+    def case(self, serial: str) -> dict[str, Any] | None:
+        """Ask the hall now for one case's progress (a case filed here is mirrored too); None if the hall has no
+        such case. Raises :class:`SyncError` (see :meth:`ask`)."""
+        case = self.ask(lambda client: client.case(serial))
         if case is not None:
-            self._contact()
             self.store.update_cases([case], datetime.now())
         return case
+
+    def ticket_position(self, day: str, category: str, number: int) -> dict[str, Any] | None:
+        """Hand one of this kiosk's tickets to the hall now if it has not gone yet, and ask where it stands: its
+        status, window, people ahead and the calling rule (both mirrored here for counting offline). None if the
+        hall has no such ticket. Raises :class:`SyncError` (see :meth:`ask`)."""
+        key = ticket_key({"day": day, "category": category, "number": number})
+
+        def question(client: HallClient) -> dict[str, Any] | None:
+            body = self.store.outbox.body(f"ticket:{key}")  # None once the hall holds it
+            if body is not None:
+                item = OutboxItem(f"ticket:{key}", "ticket", body, 0)
+                self._apply([item], client.push_tickets([body]), "ticket")
+            return client.ticket_position(day, key.split("/")[1])
+
+        position = self.ask(question)
+        if position is not None:
+            self.store.set_ticket_status(day, category, number, str(position["status"]))
+            self.store.set_mirror_value("queue_rule", json.dumps(position["rule"]))
+        return position
 
     def _client_for(self, url: str, token: str) -> HallClient:
         if self._client_key != (url, token):
@@ -212,9 +240,12 @@ class SyncEngine:
             self._reconcile(client)
             self._push(client, "submission", self.settings.batch_size)
             self._push(client, "evaluation", self.settings.batch_size)
+            self._push(client, "checkin", self.settings.batch_size)
+            self._push(client, "ticket", self.settings.batch_size)
             self._send_heartbeat(client)
             self._pull_cases(client)
             self._pull_catalog(client)
+            self._pull_holidays(client)
             self._failures = 0
         except HallRefused as exc:
             self._paused = True
@@ -262,6 +293,10 @@ class SyncEngine:
             try:
                 if kind == "submission":
                     results = client.push_submissions([item.body for item in batch])
+                elif kind == "checkin":
+                    results = client.push_checkins([item.body for item in batch])
+                elif kind == "ticket":
+                    results = client.push_tickets([item.body for item in batch])
                 else:
                     results = client.push_evaluations([item.body for item in batch])
             except HallRejected as exc:  # the whole request refused: send one by one to find the bad one
@@ -291,11 +326,11 @@ class SyncEngine:
 
     @staticmethod
     def _reject_all(batch: list[OutboxItem], exc: HallRejected) -> list[dict]:
-        return [{"id": item.body["submission_id"], "status": 422, "error": str(exc)} for item in batch]
+        return [{"id": _answered_by(item), "status": 422, "error": str(exc)} for item in batch]
 
     def _apply(self, batch: list[OutboxItem], results: list[dict], kind: str) -> None:
         outbox = self.store.outbox
-        by_id = {(item.body["submission_id"] if kind == "evaluation" else item.id): item for item in batch}
+        by_id = {_answered_by(item): item for item in batch}
         acknowledged: dict[str, dict] = {}
         answered = set()
         for result in results:
@@ -305,7 +340,7 @@ class SyncEngine:
             answered.add(item.id)
             if result.get("status") in (200, 201):
                 acknowledged[item.id] = result.get("answer") or {"status": result["status"]}
-            elif result.get("status") == 422:
+            elif result.get("status") in (404, 422):  # 404: an appointment the hall does not know
                 reason = str(result.get("error") or "rejected by the hall")
                 log.error("%s %s quarantined: %s", kind, item.id, reason)
                 outbox.quarantine(item.id, f"大厅认为数据无效：{reason}")
@@ -367,6 +402,22 @@ class SyncEngine:
             if self.on_update is not None:
                 self.on_update("catalog")
 
+    def _pull_holidays(self, client: HallClient) -> None:
+        if not self._due("holidays", self.settings.catalog_seconds):
+            return
+        version = int(self.store.mirror_value("holidays_version", "0"))
+        update = client.holidays(version)
+        if int(update["version"]) > version:
+            days = [
+                {"date": d["date"], "kind": d["kind"], "name": str(d.get("name") or "")}
+                for d in update["days"]
+                if isinstance(d, dict) and isinstance(d.get("date"), str) and d.get("kind") in HOLIDAY_KINDS
+            ]
+            self.store.apply_holiday_changes(int(update["version"]), days)
+            log.info("holiday table version %s: %d days changed", update["version"], len(days))
+            if self.on_update is not None:
+                self.on_update("holidays")
+
     # Status
 
     def _age(self, since: float | None) -> float | None:
@@ -388,3 +439,11 @@ class SyncEngine:
             last_contact=self._last_contact,
             hall_url=enrolment.url if enrolment else "",
         )
+
+
+def _answered_by(item: OutboxItem) -> str:
+    """The id a batch endpoint answers an outbox item by: a rating by its submission, a check-in by its
+    appointment, anything else by its own id."""
+    if item.kind == "ticket":
+        return ticket_key(item.body)
+    return str(item.body.get("submission_id") or item.body.get("appointment_id") or item.id)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from rich.cells import cell_len
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
@@ -51,6 +51,13 @@ class ApplyScreen(KioskScreen):
                 yield Static(id=f"e-{spec.key}", classes="error")
             if app.item.materials:
                 yield Static(self._("二、请勾选您带来的材料（核对后交窗口或放入材料柜）"), classes="section")
+                yield Static(self._("正在查询您在政务服务中心已存档的材料…"), id="on-file", classes="hint")
+                if app.item.materials_by_post:
+                    with RadioSet(id="post-materials"):
+                        yield RadioButton(self._("带来的材料现场交"), not app.post_materials, name="here")
+                        yield RadioButton(
+                            self._("没带的材料免费邮寄（提交后打印邮寄单）"), app.post_materials, name="post"
+                        )
                 for material in app.item.materials:
                     yield Checkbox(
                         self._(
@@ -101,6 +108,44 @@ class ApplyScreen(KioskScreen):
         self._show_mail(self.application.delivery == "mail")
         if fields := self.query("#apply-form Input, #apply-form RadioSet"):
             fields.first().focus()
+        if self.application.item.materials:
+            self.ask_materials_on_file()
+
+    @work(thread=True, exclusive=True, group="on-file", exit_on_error=False)
+    def ask_materials_on_file(self) -> None:
+        """材料复用: the hall says which of this item's materials it holds for the applicant; offline nothing is
+        assumed and the resident is told."""
+        found = self.services.materials_on_file(self.application)
+        self.app.call_from_thread(self._show_on_file, found)
+
+    def _show_on_file(self, found: list[dict] | None) -> None:
+        note = self.query_one("#on-file", Static)
+        if found is None:
+            note.update(self._("暂时连不上政务服务中心，查不到已存档的材料，请按清单带齐材料。"))
+            return
+        boxes = {box.name: box for box in self.query(".material").results(Checkbox)}
+        for record in found:
+            box = boxes.get(record["material"])
+            if box is None:
+                continue
+            if record["reuse"] == "at_choice":  # the resident decides: ticking this box uses the copy on file
+                box.add_class("reuse-choice")
+                box.label = self._("{name}：已存档，勾选即复用存档，无需再交", name=record["material"])
+                continue
+            self.application.reused.add(record["material"])
+            box.value, box.disabled = True, True
+            if record.get("valid_until"):
+                box.label = self._(
+                    "{name}：已存档，无需再交（有效期至 {date}）", name=record["material"], date=record["valid_until"]
+                )
+            else:
+                box.label = self._("{name}：已存档，无需再交", name=record["material"])
+        note.update(self._("已存档的材料已标出。") if found else self._("您在政务服务中心还没有可复用的存档材料。"))
+
+    def job_failed(self, group: str) -> bool:
+        if group == "on-file":
+            self._show_on_file(None)
+        return group == "on-file"
 
     def _show_mail(self, show: bool) -> None:
         for widget in self.query(".mail"):
@@ -147,7 +192,13 @@ class ApplyScreen(KioskScreen):
         for spec in app.item.form:
             error = errors.get(spec.key)
             self.query_one(f"#e-{spec.key}", Static).update(f"⚠ {self._(error)}" if error else "")
-        app.materials = {box.name for box in self.query(".material").results(Checkbox) if box.value}
+        boxes = [box for box in self.query(".material").results(Checkbox) if box.value and not box.disabled]
+        app.materials = {box.name for box in boxes if not box.has_class("reuse-choice")}
+        on_file = {box.name for box in self.query(".material").results(Checkbox) if box.disabled}
+        app.reused = on_file | {box.name for box in boxes if box.has_class("reuse-choice")}
+        if posting := self.query("#post-materials"):
+            pressed = posting.first(RadioSet).pressed_button
+            app.post_materials = pressed is not None and pressed.name == "post"
         pressed = self.query_one("#delivery", RadioSet).pressed_button
         delivery_error = app.set_delivery(
             pressed.name if pressed else "", self.query_one("#mail-address", Input).value, self._answer(MAIL_PHONE)

@@ -6,7 +6,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
 from config.i18n import _
-from kiosk.application import upload_state
+from kiosk.application import payment_text, upload_state
 from kiosk.services import RECEIPT_FAILED
 from screens.base import KioskScreen
 from screens.evaluate import EvaluateScreen
@@ -37,16 +37,31 @@ class DoneScreen(KioskScreen):
                         ),
                         id="missing",
                     )
+                if posted := saved.masked.get("materials_by_post"):
+                    yield Static(
+                        self._(
+                            "请把这些材料随邮寄单免费寄出：{materials}",
+                            materials=self.kiosk.translator.join(self.content(m) for m in posted),
+                        ),
+                        id="posting",
+                    )
                 yield Static(self._("请凭流水号查询进度、领取结果。"), classes="hint")
                 yield Static(self._("正在打印回执…"), id="print-state")
                 yield Static(self._(upload_state(saved)), id="upload-state")
+                if saved.masked.get("fee_cents"):
+                    yield Static(self._(payment_text(saved)), id="payment-state")
+                    yield QrCode(id="pay-qr")
+                    yield Static(self._("扫上方二维码缴费，也可到窗口缴费"), classes="hint")
             yield QrCode(id="qr")
         with Horizontal(classes="actions"):
             yield Button(self._("返回首页"), id="home", classes="back")
             yield Button(self._("评价本次服务"), id="rate", classes="primary")
 
     def on_mount(self) -> None:
-        self.query_one(QrCode).data = self.visit.saved.serial
+        saved = self.visit.saved
+        self.query_one("#qr", QrCode).data = saved.serial
+        if pay := self.query("#pay-qr"):
+            pay.first(QrCode).data = self.services.payment_url(saved)
         self.print_receipt()
 
     @work(thread=True, exclusive=True, group="print", exit_on_error=False)
@@ -70,6 +85,8 @@ class DoneScreen(KioskScreen):
         saved = self.services.find(self.visit.saved.serial)
         if saved is not None:
             self.app.call_from_thread(self.update_text, "#upload-state", self._(upload_state(saved)))
+            if saved.masked.get("fee_cents"):
+                self.app.call_from_thread(self.update_text, "#payment-state", self._(payment_text(saved)))
 
     @on(Button.Pressed, "#rate")
     def rate(self) -> None:

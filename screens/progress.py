@@ -6,7 +6,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from config.i18n import _
-from kiosk.application import CASE_STAGES, stage_text, upload_state
+from kiosk.application import CASE_STAGES, materials_text, payment_text, stage_text, upload_state
 from kiosk.serial_number import SerialNumberError
 from kiosk.services import CacheError, CaseProgress, StoredSubmission
 from screens.base import KioskScreen
@@ -126,6 +126,7 @@ class ProgressScreen(KioskScreen):
             if not progress.online and found.stage_at is not None and found.stage != CASE_STAGES[-1]:
                 lines.append(self._("（截至 {time}，联网后更新）", time=found.stage_at.strftime("%m-%d %H:%M")))
         if found is not None:
+            lines += [self._(text) for text in (payment_text(found), materials_text(found)) if text]
             if decision := found.masked.get("decision"):
                 lines.append(self._("办理结果：{decision}", decision=decision))
             lines.append(self._("评价：已评价") if rated else self._("评价：尚未评价"))

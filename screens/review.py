@@ -22,18 +22,36 @@ class ReviewScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         app = self.visit.application
-        materials = self.kiosk.translator.join(self.content(m) for m in sorted(app.materials))
+        join = self.kiosk.translator.join
+        materials = join(self.content(m) for m in sorted(app.materials))
         lines = [
             self._("事项：{item}（{code}）", item=app.item.name, code=app.item.code),
             self._("申请人：{name}　{number}", name=app.applicant.masked_name, number=app.applicant.masked_number),
             *(self._("{label}：{value}", label=label, value=value) for label, value in app.answers_for_display()),
             self._("已带材料：{materials}", materials=materials or _("无")),
-            self._("取件方式：{delivery}", delivery=DELIVERY_LABELS[app.delivery]),
-            self._("办理时限：{limit}", limit=app.item.time_limit_label),
         ]
-        if app.mail_phone:
-            mailed = self._("邮寄到：{address}（{phone}）", address=app.mail_address, phone=mask_phone(app.mail_phone))
-            lines.insert(-1, mailed)
+        if app.reused:
+            reused = join(self.content(m) for m in sorted(app.reused))
+            lines.append(self._("已存档复用：{materials}（无需再交）", materials=reused))
+        if posted := app.materials_to_post:
+            lines.append(
+                self._(
+                    "邮寄材料：{materials}（提交后打印邮寄单，免费寄出）",
+                    materials=join(self.content(m.name) for m in posted),
+                )
+            )
+        lines.append(self._("取件方式：{delivery}", delivery=DELIVERY_LABELS[app.delivery]))
+        if app.delivery == "mail":
+            lines.append(
+                self._("邮寄到：{address}（{phone}）", address=app.mail_address, phone=mask_phone(app.mail_phone))
+            )
+        lines.append(self._("办理时限：{limit}", limit=app.item.time_limit_label))
+        fee = app.item.fee
+        lines.append(
+            self._("收费：不收费")
+            if fee.free
+            else self._("收费：{amount}（{basis}）", amount=fee.amount, basis=fee.basis)
+        )
         missing = app.missing_materials
         with VerticalScroll(id="review"):
             yield Static("\n".join(lines), markup=False)

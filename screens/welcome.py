@@ -8,6 +8,7 @@ from textual.widgets import Button, Static
 from config import faults
 from config.i18n import LANGUAGES, _
 from kiosk.application import Applicant
+from kiosk.appointments import is_appointment_code
 from kiosk.serial_number import SerialNumber, SerialNumberError
 from kiosk.services import CacheError
 from screens.base import KioskScreen
@@ -126,6 +127,9 @@ class WelcomeScreen(KioskScreen):
         self.notify(self._(message.text), title=self._("读卡失败"), severity="warning", timeout=10)
 
     def on_scan_received(self, message: ScanReceived) -> None:
+        if is_appointment_code(message.code):
+            self.app.push_screen(QueueScreen(appointment_code=message.code))
+            return
         try:
             serial = SerialNumber.parse(message.code)
         except SerialNumberError:

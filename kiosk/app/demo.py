@@ -9,7 +9,7 @@ from textual import work
 
 from config.i18n import _
 from devices.samples import DEMO_CARDS
-from kiosk.demo import DEMO_STAFF, GARBLED_SCAN, demo_keys
+from kiosk.demo import DEMO_STAFF, GARBLED_SCAN, demo_keys, demo_window
 from screens.demo_help import DemoHelp
 
 if TYPE_CHECKING:
@@ -76,3 +76,15 @@ class DemoKeys:
             self.notify,
             self._("大厅已将 {serial} 推进到「{stage}」，本机稍后同步进度", serial=serial, stage=_(case.stage)),
         )
+
+    @work(thread=True, exclusive=True, group="demo-hall", exit_on_error=False)
+    def action_demo_appointment(self: KioskApp) -> None:
+        """The hall books the current hour for 王秀英; the scanner reads the code, as if from her phone."""
+        simulator = self.services.devices.scanner_simulator
+        if self.demo_hall is None or simulator is None or not self.demo_hall.running:
+            self.call_from_thread(self.notify, self._("本地大厅已停止：请按 F9 重新启动后再预约"), severity="warning")
+            return
+        now = self.services.now()
+        start, end = demo_window(now)
+        issued = self.demo_hall.storage.book_appointment("MZ0001", now.date(), start, end, "王秀英")
+        simulator.scan(issued.code)

@@ -8,6 +8,9 @@
     kiosk pin technician | pin staff ID NAME [--badge CODE]                              (pin.py)
     kiosk i18n update | check        keep the translation catalogs in step with the code  (i18n.py)
     kiosk hall serve | enroll-code | staff-token | cases | advance | fleet                (hall.py)
+    kiosk hall call | queue | recall | skip | hold | resume | board-token | queue-rule    (hall_queue.py)
+    kiosk board [--hall URL] [--token T] [--station S] [--demo-dir [DIR]]   the waiting area's board (board.py)
+    kiosk hall holidays import FILE | list       the holiday table                        (hall_holidays.py)
 
 A command module parses its arguments, calls the domain and prints; what a screen also needs lives in the
 domain (enrolment, the burn-in, the demo's settings). Exit codes: 0 done, 1 nothing found (no match, no card
@@ -24,12 +27,12 @@ from pathlib import Path
 from config.settings import SettingsError
 from devices import DeviceError
 from kiosk.catalog import CatalogError
-from kiosk.cli import catalog, devices, hall, i18n, pin, run, sync
+from kiosk.cli import board, catalog, devices, hall, i18n, pin, run, sync
 from offline_cache import CacheError
 from offline_cache.envelope import EnvelopeError
 from offline_cache.hall_client import SyncError
 
-GROUPS = (run, catalog, devices, sync, pin, i18n, hall)
+GROUPS = (run, catalog, devices, sync, pin, i18n, hall, board)
 
 
 def main(argv: list[str] | None = None) -> int:

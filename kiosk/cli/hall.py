@@ -6,6 +6,8 @@
     kiosk hall cases --db PATH [--json]         every case, newest first
     kiosk hall advance SERIAL --db PATH [--note TEXT]
     kiosk hall fleet --db PATH [--json]         the enrolled kiosks and their latest heartbeat
+    kiosk hall holidays import FILE | list      the holiday table (kiosk.cli.hall_holidays)
+    kiosk hall call | queue | recall | skip | hold | resume | board-token | queue-rule   (kiosk.cli.hall_queue)
 
 The database and its folders are made on first use. Exit codes: 0 done, 1 no such case, 2 the case is at its
 last stage already, or the database or port cannot be used.
@@ -20,6 +22,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from kiosk.cli import hall_holidays, hall_queue, hall_services
 from kiosk.hall.sqlite_storage import SqliteHallStorage
 from kiosk.hall.storage import CaseFinished, NotFound
 
@@ -48,6 +51,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     advance.add_argument("--note", default="", help="a note for the case's history")
     fleet = command("fleet", _fleet, "list the enrolled kiosks and their latest heartbeat")
     fleet.add_argument("--json", action="store_true", help="print a JSON list of kiosk objects")
+    hall_services.register(command)
+    hall_queue.register(command, _open)
+    hall_holidays.register(hall_commands)
 
 
 def _open(args: argparse.Namespace) -> SqliteHallStorage | None:
@@ -63,6 +69,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from kiosk.catalog import load_catalog
     from kiosk.hall.app import create_app
+    from kiosk.hall.holidays import seed_holidays
     from kiosk.hall.runner import listening_socket
 
     storage = _open(args)
@@ -70,6 +77,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     try:
         storage.seed_catalog(load_catalog(args.catalog))
+        seed_holidays(storage)
         try:
             sock = listening_socket(args.host, args.port)
         except OSError as exc:

@@ -1,5 +1,5 @@
 """The hall's kiosk room: what enrolled kiosks hand over (submissions, ratings, heartbeats) and pull (their
-cases' progress, the service catalog). Kiosk tokens only.
+cases' progress, the service catalog, the holiday table). Kiosk tokens only.
 
 No ``from __future__ import annotations`` here: FastAPI reads the endpoints' annotations at run time, and they
 name dependencies local to the functions that add them.
@@ -21,6 +21,7 @@ from kiosk.hall.models import (
     EvaluationResults,
     HeartbeatIn,
     Held,
+    HolidayChanges,
     LookupIn,
     SubmissionAnswer,
     SubmissionBatch,
@@ -34,7 +35,7 @@ CASES_PAGE = 500
 
 def kiosk_router(storage: HallStorage, auth: Auth) -> APIRouter:
     """``PUT /v1/submissions/{id}``, ``POST /v1/submissions/batch`` and ``/lookup``, ``GET /v1/cases``,
-    ``POST /v1/evaluations/batch``, ``POST /v1/heartbeats`` and ``GET /v1/catalog``."""
+    ``POST /v1/evaluations/batch``, ``POST /v1/heartbeats``, ``GET /v1/catalog`` and ``GET /v1/holidays``."""
     router = APIRouter()
     _add_submissions(router, storage, auth)
     _add_reports(router, storage, auth)
@@ -80,7 +81,7 @@ def _add_submissions(router: APIRouter, storage: HallStorage, auth: Auth) -> Non
 
 
 def _add_reports(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
-    """The rest of a kiosk's sync: its cases' progress, ratings, heartbeats and the catalog."""
+    """The rest of a kiosk's sync: its cases' progress, ratings, heartbeats, the catalog and the holiday table."""
     Kiosk = auth.kiosk
 
     @router.get("/v1/cases", response_model=CasePage, responses=KIOSK_ONLY)
@@ -106,3 +107,9 @@ def _add_reports(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
     def catalog(sender: Kiosk, since: Annotated[Cursor, Query()] = 0) -> CatalogChanges:
         """The service catalog's changes after version ``since``: items added or changed, codes removed."""
         return storage.catalog_changes(since)
+
+    @router.get("/v1/holidays", response_model=HolidayChanges, responses=KIOSK_ONLY)
+    def holidays(sender: Kiosk, since: Annotated[Cursor, Query()] = 0) -> HolidayChanges:
+        """The holiday table's changes after version ``since``: public holidays and adjusted working weekends
+        added or changed, and days taken out again (kind ``normal``), in date order."""
+        return storage.holiday_changes(since)

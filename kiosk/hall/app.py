@@ -17,12 +17,22 @@ from fastapi.responses import JSONResponse
 
 from kiosk.hall.api_kiosk import kiosk_router
 from kiosk.hall.api_public import public_router
+from kiosk.hall.api_queue import queue_router
+from kiosk.hall.api_resident import resident_router
 from kiosk.hall.api_staff import staff_router
 from kiosk.hall.auth import bearer_auth
 from kiosk.hall.intake import field_errors
-from kiosk.hall.storage import CaseFinished, EnrolmentRefused, HallError, HallStorage, NotFound, Rejected
+from kiosk.hall.storage import (
+    CaseFinished,
+    EnrolmentRefused,
+    HallError,
+    HallStorage,
+    NotFound,
+    QueueConflict,
+    Rejected,
+)
 
-_STATUS = {EnrolmentRefused: 403, Rejected: 422, NotFound: 404, CaseFinished: 409}
+_STATUS = {EnrolmentRefused: 403, Rejected: 422, NotFound: 404, CaseFinished: 409, QueueConflict: 409}
 
 
 def create_app(storage: HallStorage) -> FastAPI:
@@ -45,6 +55,6 @@ def create_app(storage: HallStorage) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
     auth = bearer_auth(storage)
-    for router in (public_router, kiosk_router, staff_router):
+    for router in (public_router, kiosk_router, staff_router, resident_router, queue_router):
         app.include_router(router(storage, auth))
     return app

@@ -28,11 +28,14 @@ class Auth:
     anyone: Any  # any known token: a kiosk or a member of staff
     kiosk: Any  # an enrolled kiosk's token (403 for staff)
     staff: Any  # a staff token (403 for a kiosk)
+    board: Any  # a display board's token (``kiosk hall board-token``), or any kiosk's or staff token
 
 
 def bearer_auth(storage: HallStorage) -> Auth:
     """The dependencies that turn ``Authorization: Bearer <token>`` into a :class:`Principal` of ``storage``."""
-    bearer = HTTPBearer(auto_error=False, description="a kiosk's token from enrolment, or a staff token")
+    bearer = HTTPBearer(
+        auto_error=False, description="a kiosk's token from enrolment, a staff token, or a display board's token"
+    )
 
     def principal(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
         if credentials is None:
@@ -52,8 +55,15 @@ def bearer_auth(storage: HallStorage) -> Auth:
             raise HTTPException(403, "this endpoint is for the hall's staff")
         return who
 
+    def board(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+        # Only here is a board's token known: to every other endpoint it is an unknown token (401).
+        if credentials is not None and storage.is_board_token(credentials.credentials):
+            return Principal("board")
+        return principal(credentials)
+
     return Auth(
         anyone=Annotated[Principal, Depends(principal)],
         kiosk=Annotated[Principal, Depends(kiosk)],
         staff=Annotated[Principal, Depends(staff)],
+        board=Annotated[Principal, Depends(board)],
     )

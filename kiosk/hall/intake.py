@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from kiosk.catalog import ServiceItem
 from kiosk.hall.models import (
     EvaluationIn,
     EvaluationResult,
@@ -22,6 +23,7 @@ from kiosk.hall.models import (
     SubmissionResult,
     content_hash,
 )
+from kiosk.hall.resident import services_of
 from kiosk.hall.rules import instant_grant_holds
 from kiosk.hall.storage import HallStorage, Principal, Rejected
 from offline_cache.envelope import EnvelopeError, associated_data, open_sealed
@@ -88,13 +90,28 @@ def accept_submission(storage: HallStorage, sender: Principal, item: SubmissionI
     try:
         payload, data = open_payload(storage, submission)
         filed_on = datetime.fromisoformat(submission.created_at.upper()).date()
-        instant = instant_grant_holds(storage.catalog_item(submission.item_code), data, filed_on)
+        raw_item = storage.catalog_item(submission.item_code)
+        instant = instant_grant_holds(raw_item, data, filed_on)
         created, answer = storage.record_submission(
             sender, submission, payload, content_hash(submission), instant=instant
         )
     except Rejected as exc:
         return SubmissionResult(id=submission.id, status=422, error=str(exc))
+    # After the case, and again on every resend: what it brings is filed once however often it comes.
+    storage.file_services(submission.id, submission.serial, services_of(_item(raw_item), data, filed_on), _number(data))
     return SubmissionResult(id=submission.id, status=201 if created else 200, answer=answer)
+
+
+def _item(raw: dict[str, Any] | None) -> ServiceItem | None:
+    try:
+        return ServiceItem.model_validate(raw) if raw is not None else None
+    except ValidationError:
+        return None
+
+
+def _number(payload: dict[str, Any]) -> str:
+    applicant = payload.get("applicant")
+    return str(applicant.get("number", "")) if isinstance(applicant, dict) else ""
 
 
 def accept_evaluation(storage: HallStorage, sender: Principal, item: EvaluationIn | dict[str, Any]) -> EvaluationResult:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from kiosk.catalog import ServiceItem
 
@@ -87,6 +87,8 @@ class Enrolment(BaseModel):
     """The kiosk's bearer token; the hall keeps only its hash, so it cannot be shown again."""
     hall_public_key: str
     """The hall's X25519 public key, 32 raw bytes in base64: the kiosk seals submissions to it."""
+    hall_signing_key: str
+    """The hall's Ed25519 public key, 32 raw bytes in base64: the kiosk verifies appointment codes with it."""
 
 
 class SubmissionIn(BaseModel):
@@ -160,6 +162,10 @@ class CaseView(BaseModel):
     station_id: str
     received_at: str
     updated_at: str
+    payment_state: Literal["", "pending", "paid"] = ""
+    """The payment order of a submission with a fee: 待缴费 (pending) or 已缴费 (paid); empty for none."""
+    materials_state: Literal["", "awaiting", "received"] = ""
+    """Materials the applicant posts (邮寄材料): 材料寄送中 (awaiting) until the hall has them."""
     history: list[HistoryEntry]
 
 
@@ -246,3 +252,39 @@ class CatalogChanges(BaseModel):
 
 class CatalogVersion(BaseModel):
     version: int
+
+
+def _iso_date(value: str) -> str:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be a date, YYYY-MM-DD") from None
+    return value
+
+
+IsoDate = Annotated[
+    str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"}), AfterValidator(_iso_date)
+]
+
+
+class HolidayDay(BaseModel):
+    """A day of the holiday table: a public holiday (``holiday``, whatever its weekday), a weekend day worked in
+    exchange (``workday``, 调休上班), or a day taken out of the table again (``normal``: an ordinary day)."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    date: IsoDate
+    kind: Literal["holiday", "workday", "normal"]
+    name: Annotated[Text, Field(max_length=40)] = ""
+    """The holiday, e.g. 国庆节; for an adjusted working day, the holiday it makes up for."""
+
+
+class HolidayChanges(BaseModel):
+    """The holiday table's changes after a version, for kiosks to count working days by."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    version: int
+    """The holiday table's version now; a kiosk passes it as ``since`` next time."""
+    days: list[HolidayDay]
+    """Days added, changed or taken out (kind ``normal``) after ``since``, in date order."""

@@ -21,6 +21,7 @@ import uvicorn
 
 from kiosk.catalog import load_catalog
 from kiosk.hall.app import create_app
+from kiosk.hall.holidays import seed_holidays
 from kiosk.hall.sqlite_storage import SqliteHallStorage
 from kiosk.hall.storage import HallError
 
@@ -48,14 +49,15 @@ def listening_socket(host: str, port: int) -> socket.socket:
 class HallServer:
     """The hall at ``db_path``, served on ``host``:``port`` (0: a free port, kept across restarts).
 
-    ``catalog_path`` seeds a new hall's catalog (default: the shipped sample catalog); a hall seeded before
-    keeps its own."""
+    ``catalog_path`` seeds a new hall's catalog (default: the shipped sample catalog), and ``chinese-calendar``
+    its holiday table; a hall seeded before keeps its own."""
 
     def __init__(
         self, db_path: Path | str, host: str = "127.0.0.1", port: int = 0, catalog_path: Path | str | None = None
     ) -> None:
         self.storage = SqliteHallStorage(db_path)
         self.storage.seed_catalog(load_catalog(catalog_path))
+        seed_holidays(self.storage)
         self.app = create_app(self.storage)
         self.host = host
         self._port = port

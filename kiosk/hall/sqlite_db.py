@@ -51,6 +51,37 @@ CREATE TABLE IF NOT EXISTS catalog (
     code TEXT PRIMARY KEY, name TEXT NOT NULL, item TEXT, version INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS catalog_version ON catalog (version);
+CREATE TABLE IF NOT EXISTS queue_tickets (
+    station_id TEXT NOT NULL, day TEXT NOT NULL, category TEXT NOT NULL, number INTEGER NOT NULL,
+    priority INTEGER NOT NULL, issued_at TEXT NOT NULL, appointment TEXT NOT NULL, content_hash TEXT NOT NULL,
+    kiosk_id TEXT NOT NULL, received_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('waiting', 'called', 'held', 'skipped', 'done')),
+    at_window TEXT NOT NULL DEFAULT '', calls INTEGER NOT NULL DEFAULT 0, called_at TEXT, change_seq INTEGER NOT NULL,
+    PRIMARY KEY (station_id, day, category, number)
+);
+CREATE INDEX IF NOT EXISTS queue_tickets_status ON queue_tickets (station_id, day, status);
+CREATE TABLE IF NOT EXISTS board_tokens (token_hash TEXT PRIMARY KEY, created_at TEXT NOT NULL, revoked_at TEXT);
+CREATE TABLE IF NOT EXISTS holidays (
+    day TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('holiday', 'workday', 'normal')), name TEXT NOT NULL,
+    version INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS holidays_version ON holidays (version);
+CREATE TABLE IF NOT EXISTS materials_on_file (
+    holder_key TEXT NOT NULL, material TEXT NOT NULL, reuse TEXT NOT NULL, valid_until TEXT,
+    serial TEXT NOT NULL, filed_at TEXT NOT NULL, PRIMARY KEY (holder_key, material)
+);
+CREATE TABLE IF NOT EXISTS payments (
+    submission_id TEXT PRIMARY KEY, cents INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'paid')),
+    created_at TEXT NOT NULL, paid_at TEXT
+);
+CREATE TABLE IF NOT EXISTS mailed_materials (
+    submission_id TEXT PRIMARY KEY, materials TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('awaiting', 'received')), created_at TEXT NOT NULL, received_at TEXT
+);
+CREATE TABLE IF NOT EXISTS appointments (
+    id TEXT PRIMARY KEY, item_code TEXT NOT NULL, day TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL,
+    holder TEXT NOT NULL, code TEXT NOT NULL, created_at TEXT NOT NULL, checked_in_at TEXT, checked_in_by TEXT
+);
 """
 
 

@@ -29,11 +29,15 @@ from kiosk.hall.models import (
     EvaluationIn,
     HeartbeatIn,
     HistoryEntry,
+    HolidayChanges,
+    HolidayDay,
     KioskView,
     SubmissionAnswer,
     SubmissionIn,
 )
 from kiosk.hall.sqlite_db import SqliteDatabase, next_value
+from kiosk.hall.sqlite_queue import SqliteQueue
+from kiosk.hall.sqlite_resident import SqliteResidentServices
 from kiosk.hall.storage import (
     CHINA,
     CODE_ALPHABET,
@@ -43,6 +47,7 @@ from kiosk.hall.storage import (
     CaseFinished,
     EnrolmentRefused,
     HallStorage,
+    HolidayImport,
     NotFound,
     Principal,
     Rejected,
@@ -55,8 +60,9 @@ from offline_cache.envelope import HallKeyPair
 
 _CASE_QUERY = (
     "SELECT s.id, s.serial, s.case_number, s.item_code, COALESCE(c.name, ''), s.stage, s.kiosk_id, s.station_id,"
-    " s.received_at, s.updated_at FROM submissions s"
+    " s.received_at, s.updated_at, COALESCE(p.state, ''), COALESCE(m.state, '') FROM submissions s"
     " LEFT JOIN catalog c ON c.code = s.item_code AND c.item IS NOT NULL"
+    " LEFT JOIN payments p ON p.submission_id = s.id LEFT JOIN mailed_materials m ON m.submission_id = s.id"
 )
 _CASE_FIELDS = (
     "serial",
@@ -68,11 +74,13 @@ _CASE_FIELDS = (
     "station_id",
     "received_at",
     "updated_at",
+    "payment_state",
+    "materials_state",
 )
 _CHUNK = 500  # ids per IN (...): well under SQLite's limit on bound parameters
 
 
-class SqliteHallStorage(HallStorage):
+class SqliteHallStorage(SqliteResidentServices, SqliteQueue, HallStorage):
     """The hall's storage in one SQLite file (:class:`~kiosk.hall.sqlite_db.SqliteDatabase`: WAL,
     ``synchronous=FULL``, one connection behind a lock, as the API serves requests from a thread pool). Other
     processes (``kiosk hall advance`` while the hall serves) share the file safely: every write is an immediate
@@ -154,7 +162,12 @@ class SqliteHallStorage(HallStorage):
                 "INSERT INTO tokens (token_hash, role, kiosk_id, created_at) VALUES (?, 'kiosk', ?, ?)",
                 [token_hash(token), kiosk_id, now],
             )
-        return Enrolment(kiosk_id=kiosk_id, token=token, hall_public_key=self._keys.public_text)
+        return Enrolment(
+            kiosk_id=kiosk_id,
+            token=token,
+            hall_public_key=self._keys.public_text,
+            hall_signing_key=self.signing_public_key,
+        )
 
     def authenticate(self, token: str) -> Principal | None:
         with self._read() as db:
@@ -448,3 +461,61 @@ class SqliteHallStorage(HallStorage):
             version = next_value(db, "catalog_version")
             db.execute("UPDATE catalog SET item = NULL, version = ? WHERE code = ?", [version, code])
         return version
+
+    # Holiday table
+
+    def seed_holidays(self, days: Iterable[HolidayDay]) -> bool:
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM meta WHERE key = 'holidays_seeded'").fetchone():
+                return False
+            version = next_value(db, "holidays_version")
+            db.executemany(  # a day the staff imported before the seeding stays theirs
+                "INSERT INTO holidays (day, kind, name, version) VALUES (?, ?, ?, ?) ON CONFLICT (day) DO NOTHING",
+                [(day.date, day.kind, day.name, version) for day in days if day.kind != "normal"],
+            )
+            db.execute("INSERT INTO meta (key, value) VALUES ('holidays_seeded', ?)", [iso_seconds(utc_now())])
+        return True
+
+    def holiday_changes(self, since: int) -> HolidayChanges:
+        with self._read() as db:
+            row = db.execute("SELECT value FROM counters WHERE name = 'holidays_version'").fetchone()
+            rows = db.execute("SELECT day, kind, name FROM holidays WHERE version > ? ORDER BY day", [since]).fetchall()
+        return HolidayChanges(
+            version=row[0] if row else 0, days=[HolidayDay(date=d, kind=k, name=n) for d, k, n in rows]
+        )
+
+    def holidays(self, year: int | None = None) -> list[HolidayDay]:
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT day, kind, name FROM holidays WHERE kind != 'normal' AND (? IS NULL OR substr(day, 1, 4) = ?)"
+                " ORDER BY day",
+                [year, None if year is None else f"{year:04d}"],
+            ).fetchall()
+        return [HolidayDay(date=d, kind=k, name=n) for d, k, n in rows]
+
+    def import_holidays(self, days: Iterable[HolidayDay]) -> HolidayImport:
+        counts = dict.fromkeys(("added", "changed", "removed", "unchanged"), 0)
+        with self._write() as db:
+            version = None
+            for day in days:
+                row = db.execute("SELECT kind, name FROM holidays WHERE day = ?", [day.date]).fetchone()
+                kept = row is not None and row[0] != "normal"
+                if day.kind == "normal":
+                    outcome = "removed" if kept else "unchanged"
+                elif not kept:
+                    outcome = "added"
+                else:
+                    outcome = "unchanged" if tuple(row) == (day.kind, day.name) else "changed"
+                counts[outcome] += 1
+                if outcome == "unchanged":
+                    continue
+                version = version or next_value(db, "holidays_version")  # one version for the whole import
+                db.execute(  # a day taken out stays as kind normal, so kiosks learn of it as of a change
+                    "INSERT INTO holidays (day, kind, name, version) VALUES (?, ?, ?, ?) ON CONFLICT (day) DO UPDATE"
+                    " SET kind = excluded.kind, name = excluded.name, version = excluded.version",
+                    [day.date, day.kind, day.name, version],
+                )
+            if version is None:
+                row = db.execute("SELECT value FROM counters WHERE name = 'holidays_version'").fetchone()
+                version = row[0] if row else 0
+        return HolidayImport(version=version, **counts)

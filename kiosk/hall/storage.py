@@ -10,7 +10,7 @@ submission, a code spent once — is a database constraint in every back-end, ne
 from __future__ import annotations
 
 import hashlib
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -23,9 +23,13 @@ from kiosk.hall.models import (
     Enrolment,
     EvaluationIn,
     HeartbeatIn,
+    HolidayChanges,
+    HolidayDay,
     SubmissionAnswer,
     SubmissionIn,
 )
+from kiosk.hall.queue import QueueStorage
+from kiosk.hall.resident import ResidentServices
 from offline_cache.envelope import HallKeyPair
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or typed without mistakes
@@ -55,13 +59,28 @@ class CaseFinished(HallError):
     """The case is at its last stage already."""
 
 
+class QueueConflict(HallError):
+    """The ticket's status does not allow what was asked (recall a ticket nobody called, resume one not held)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who a bearer token belongs to: a kiosk (with its station) or a member of staff."""
+    """Who a bearer token belongs to: a kiosk (with its station), a member of staff, or a display board."""
 
-    role: Literal["kiosk", "staff"]
+    role: Literal["kiosk", "staff", "board"]
     kiosk_id: str = ""
     station_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HolidayImport:
+    """What an import did to the holiday table; ``version`` is the table's version after it."""
+
+    version: int
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
 
 
 def normalise_code(code: str) -> str:
@@ -82,7 +101,7 @@ def iso_seconds(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-class HallStorage(ABC):
+class HallStorage(ResidentServices, QueueStorage):
     """Everything the hall keeps. Listings for people and command lines (:meth:`cases`, :meth:`fleet`) are
     plain JSON-ready dicts; single records are the API's models."""
 
@@ -182,3 +201,23 @@ class HallStorage(ABC):
     @abstractmethod
     def remove_catalog_item(self, code: str) -> int:
         """Remove an item (:class:`NotFound` if absent); returns the catalog's new version."""
+
+    # Holiday table
+
+    @abstractmethod
+    def seed_holidays(self, days: Iterable[HolidayDay]) -> bool:
+        """Fill the holiday table the first time; False (and nothing changed) if it was seeded before. A day the
+        staff imported before the seeding stays theirs."""
+
+    @abstractmethod
+    def holiday_changes(self, since: int) -> HolidayChanges:
+        """Days changed after version ``since``, a day taken out of the table as kind ``normal``."""
+
+    @abstractmethod
+    def holidays(self, year: int | None = None) -> list[HolidayDay]:
+        """The days in the table (holidays and adjusted working days), in date order; of ``year`` only if given."""
+
+    @abstractmethod
+    def import_holidays(self, days: Iterable[HolidayDay]) -> HolidayImport:
+        """Replace each of ``days`` in one change (kind ``normal`` takes a day out); days not listed stay as they
+        are, and the version moves only if something changed."""

@@ -15,6 +15,7 @@ from kiosk.enrolment import enrol
 from kiosk.evaluation import BAD_REVIEW_REASONS
 from kiosk.pin import hash_secret
 from kiosk.prompts import PROMPTS
+from kiosk.queue import CATEGORIES
 from kiosk.services import build_services
 from offline_cache import Store
 from screens.done import DoneScreen
@@ -49,10 +50,10 @@ def test_people_ahead_are_only_the_tickets_still_waiting(services):
     store, now = services.store, FIXED_NOW
     for _ in range(3):
         store.issue_ticket("A", False, now)
-    with store.database.transaction() as conn:  # the window calls the first two (the calling screen comes later)
-        conn.execute("UPDATE tickets SET status = 'called' WHERE number <= 2")
-    number, ahead = store.issue_ticket("A", False, now)
-    assert (number, ahead) == (4, 1)
+    for number in (1, 2):  # the hall's windows called them, as it last told this kiosk
+        store.set_ticket_status(now.date().isoformat(), "A", number, "called")
+    ticket, ahead, _printed = services.take_ticket(CATEGORIES[0], False)
+    assert (ticket.number, ahead, ahead.from_hall) == (4, 1, False)  # the hall is out of reach: counted here
 
 
 async def test_progress_asks_the_hall_for_a_case_filed_elsewhere_and_says_when_it_knew_offline(

@@ -1,5 +1,6 @@
 import json
 import sqlite3
+import time
 from datetime import datetime
 
 import pytest
@@ -148,21 +149,32 @@ def test_only_the_latest_undelivered_heartbeat_is_kept(tmp_path):
 def test_ticket_numbers_count_per_category_and_day(tmp_path):
     store = Store(tmp_path / "kiosk.db")
     when = datetime(2026, 11, 23, 9, 0)
-    assert [store.issue_ticket("A", False, when) for _ in range(3)] == [(1, 0), (2, 1), (3, 2)]
-    assert store.issue_ticket("B", False, when) == (1, 0)
-    assert store.issue_ticket("A", False, datetime(2026, 11, 24, 9, 0)) == (1, 0)
+    assert [store.issue_ticket("A", False, when).number for _ in range(3)] == [1, 2, 3]
+    assert store.issue_ticket("B", False, when).number == 1
+    assert store.issue_ticket("A", False, datetime(2026, 11, 24, 9, 0)).number == 1
 
 
-def test_priority_tickets_wait_only_behind_priority_tickets(tmp_path):
+def test_a_ticket_waits_for_the_hall_in_the_outbox_and_keeps_the_status_the_hall_gives_it(tmp_path):
     store = Store(tmp_path / "kiosk.db")
-    when = datetime(2026, 11, 23, 9, 0)
+    when = datetime(2026, 11, 23, 9, 0, 12, 345)
     store.issue_ticket("A", False, when)
-    store.issue_ticket("A", False, when)
-    assert store.issue_ticket("A", True, when) == (3, 0)
-    assert store.issue_ticket("A", False, when) == (4, 3)
-    assert store.ticket_position("2026-11-23", "A", 1) == ("waiting", 1)  # the priority ticket goes first
-    assert store.ticket_position("2026-11-23", "A", 4) == ("waiting", 3)
-    assert store.ticket_position("2026-11-23", "A", 9) is None
+    issued = store.issue_ticket("A", True, when, appointment="APT-1")
+    assert (issued.number, issued.priority, issued.appointment) == (2, True, "APT-1")
+    assert issued.issued_at == when.replace(microsecond=0)
+    [first, second] = store.outbox.due("ticket", time.time(), 10)
+    assert (first.id, second.id) == ("ticket:2026-11-23/A001", "ticket:2026-11-23/A002")
+    assert second.body == {
+        "day": "2026-11-23",
+        "category": "A",
+        "number": 2,
+        "priority": True,
+        "issued_at": "2026-11-23T09:00:12",
+        "appointment": "APT-1",
+    }
+    store.set_ticket_status("2026-11-23", "A", 1, "called")
+    assert [t.number for t in store.waiting_tickets("2026-11-23", "A")] == [2]
+    assert store.ticket("2026-11-23", "A", 1).status == "called"
+    assert store.ticket("2026-11-23", "A", 9) is None
 
 
 def test_a_version_1_database_is_migrated_and_keeps_its_tickets(tmp_path):
@@ -176,14 +188,17 @@ def test_a_version_1_database_is_migrated_and_keeps_its_tickets(tmp_path):
     conn.commit()
     conn.close()
     store = Store(path)
-    assert store.ticket_position("2026-11-23", "A", 1) == ("waiting", 0)
-    assert store.issue_ticket("A", False, datetime(2026, 11, 23, 9, 5)) == (2, 1)
+    assert store.ticket("2026-11-23", "A", 1).status == "waiting"
+    assert store.issue_ticket("A", False, datetime(2026, 11, 23, 9, 5)).number == 2
+    assert [t.number for t in store.waiting_tickets("2026-11-23", "A")] == [1, 2]
 
 
 def _back_to_version_2(conn: sqlite3.Connection) -> None:
     """The tables as version 2 had them: outbox columns on submissions, payloads in clear."""
-    for table in ("outbox", "enrolment", "mirror", "catalog_mirror", "submissions", "evaluations"):
+    later = ("holiday_mirror", "appointment_checkins")  # tables of later versions
+    for table in ("outbox", "enrolment", "mirror", "catalog_mirror", "submissions", "evaluations", *later):
         conn.execute(f"DROP TABLE {table}")
+    conn.execute("ALTER TABLE tickets DROP COLUMN appointment")
     conn.execute(
         "CREATE TABLE submissions (id TEXT PRIMARY KEY, serial TEXT NOT NULL, day TEXT NOT NULL,"
         " sequence INTEGER NOT NULL, item_code TEXT NOT NULL, item_name TEXT, created_at TEXT NOT NULL, masked TEXT,"

@@ -1,22 +1,8 @@
-from datetime import date, datetime
+from datetime import datetime
 
 from devices.document import render_text
 from kiosk.paper import application_receipt
-from kiosk.workdays import add_working_days
 from offline_cache import StoredSubmission
-
-
-def test_working_days_skip_the_national_day_holiday():
-    # 2026-09-30 is a Wednesday; 1-7 October are holidays; 10 October (Saturday) is a working day.
-    assert add_working_days(date(2026, 9, 30), 2) == (date(2026, 10, 9), False)
-    assert add_working_days(date(2026, 9, 30), 3) == (date(2026, 10, 10), False)
-
-
-def test_past_the_holiday_table_the_date_is_a_weekend_only_estimate():
-    expected, estimated = add_working_days(date(2026, 12, 21), 20)
-    assert estimated
-    assert expected.weekday() < 5
-    assert expected.year == 2027
 
 
 def _saved(**masked) -> StoredSubmission:

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parent.parent.parent
-UI_PACKAGE = "kiosk.app"
+UI_PACKAGES = ("kiosk.app", "kiosk.board")  # the Textual apps: the kiosk and the display board
 
 
 def _non_ui_modules() -> list[str]:
@@ -13,7 +13,7 @@ def _non_ui_modules() -> list[str]:
     for package in ["config", "devices", "offline_cache", "kiosk"]:
         for path in sorted((ROOT / package).rglob("*.py")):
             module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
-            if not module.startswith(UI_PACKAGE) and not module.endswith("__main__"):
+            if not module.startswith(UI_PACKAGES) and not module.endswith("__main__"):
                 names.append(module)
     return names
 
