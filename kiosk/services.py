@@ -31,8 +31,8 @@ from kiosk.staff import Agent, staff_by_badge, staff_by_pin
 from kiosk.workdays import WorkingCalendar
 from offline_cache import AlreadyRated, CacheError, Store, StoredSubmission
 from offline_cache.hall_client import SyncError
-from offline_cache.store import StoredTicket
 from offline_cache.sync import SyncEngine, SyncStatus
+from offline_cache.tickets import StoredTicket
 
 log = logging.getLogger(__name__)
 

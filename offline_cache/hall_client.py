@@ -159,13 +159,7 @@ class HallClient:
 
     def case(self, serial: str) -> dict | None:
         """The progress of one case by its serial number (filed anywhere), or None if the hall has no such case."""
-        try:
-            data = self._call("GET", f"/v1/cases/{quote(serial, safe='')}")
-        except HallRejected as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return self._expect(data, "serial", "stage", "case_number")
+        return self._found(f"/v1/cases/{quote(serial, safe='')}", "serial", "stage", "case_number")
 
     def cases(self, since: int) -> dict:
         return self._expect(self._call("GET", "/v1/cases", params={"since": since}), "cursor", "cases")
@@ -184,13 +178,19 @@ class HallClient:
     def ticket_position(self, day: str, code: str) -> dict | None:
         """Where one of this kiosk's tickets stands (status, window, people ahead, the calling rule), or None if
         the hall has no such ticket."""
+        return self._found(
+            f"/v1/tickets/{quote(day, safe='')}/{quote(code, safe='')}", "status", "window", "ahead", "rule"
+        )
+
+    def _found(self, path: str, *keys: str) -> dict | None:
+        """GET one thing the hall may not have: None on its 404."""
         try:
-            data = self._call("GET", f"/v1/tickets/{quote(day, safe='')}/{quote(code, safe='')}")
+            data = self._call("GET", path)
         except HallRejected as exc:
             if exc.status == 404:
                 return None
             raise
-        return self._expect(data, "status", "window", "ahead", "rule")
+        return self._expect(data, *keys)
 
     @staticmethod
     def _results(data: dict, ids: list[str]) -> list[dict]:

@@ -30,7 +30,8 @@ from offline_cache.database import Database
 from offline_cache.envelope import associated_data, public_key_from_text, seal
 from offline_cache.errors import AlreadyRated, CacheError, EnvelopeError, NotEnrolled
 from offline_cache.migrations import migrate
-from offline_cache.outbox import Outbox, evaluation_row, outbox_row, ticket_row
+from offline_cache.outbox import Outbox, evaluation_row, outbox_row
+from offline_cache.tickets import StoredTicket, Tickets
 
 PAYLOAD_SCHEMA = 1  # the version of the sealed payload's layout, bound to the envelope as associated data
 
@@ -68,19 +69,6 @@ class StoredSubmission:
 
 
 @dataclass(frozen=True, slots=True)
-class StoredTicket:
-    """A queue ticket issued here; ``status`` is waiting until the hall says otherwise."""
-
-    day: str
-    category: str
-    number: int
-    priority: bool
-    issued_at: datetime
-    status: str
-    appointment: str = ""  # the id of the appointment it checks in; empty for a walk-in
-
-
-@dataclass(frozen=True, slots=True)
 class Enrolment:
     """What enrolment with a hall gave this kiosk. The token lets it push; it can read nothing back."""
 
@@ -98,13 +86,15 @@ class Store:
     """The kiosk's SQLite database. Safe to share between the UI's worker threads and the sync thread.
 
     ``database`` is the connection under its lock, for what the store has no method for (a technician's query,
-    a test's setup); ``outbox`` is what waits for the hall, on the same database."""
+    a test's setup); ``outbox`` is what waits for the hall, on the same database; queue tickets are
+    :class:`~offline_cache.tickets.Tickets` on it too, behind the store's ticket methods."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.database = Database(path)
         migrate(self.database)
         self.outbox = Outbox(self.database)
+        self._tickets = Tickets(self.database)
 
     def close(self) -> None:
         self.database.close()
@@ -285,53 +275,19 @@ class Store:
             row = db.execute("SELECT level FROM evaluations WHERE submission_id = ?", [submission_id]).fetchone()
         return row[0] if row else None
 
-    # Queue tickets
+    # Queue tickets: see offline_cache.tickets
 
     def issue_ticket(self, category: str, priority: bool, when: datetime, appointment: str = "") -> StoredTicket:
-        """The next ticket of ``category`` on ``when``'s day, committed with its outbox entry for the hall (whose
-        windows call it) before it is shown or printed. ``appointment``: the id of the appointment it checks in."""
-        day = when.date().isoformat()
-        with self.database.transaction() as db:
-            number = db.execute(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM tickets WHERE day = ? AND category = ?", [day, category]
-            ).fetchone()[0]
-            ticket = StoredTicket(day, category, number, priority, when.replace(microsecond=0), "waiting", appointment)
-            row = {
-                "day": day,
-                "category": category,
-                "number": number,
-                "priority": int(priority),
-                "issued_at": ticket.issued_at.isoformat(),
-                "appointment": appointment,
-            }
-            db["tickets"].insert({**row, "status": "waiting"})
-            db["outbox"].insert(ticket_row({**row, "priority": priority}, time.time()))
-        return ticket
+        return self._tickets.issue(category, priority, when, appointment)
 
     def ticket(self, day: str, category: str, number: int) -> StoredTicket | None:
-        """A ticket issued here, or None if it is not ours."""
-        with self.database.locked() as db:
-            rows = db.execute(
-                _TICKET_QUERY + " WHERE day = ? AND category = ? AND number = ?", [day, category, number]
-            ).fetchall()
-        return _ticket(rows[0]) if rows else None
+        return self._tickets.find(day, category, number)
 
     def waiting_tickets(self, day: str, category: str) -> list[StoredTicket]:
-        """The tickets of ``category`` issued here on ``day`` that wait, as far as this kiosk knows."""
-        with self.database.locked() as db:
-            rows = db.execute(
-                _TICKET_QUERY + " WHERE day = ? AND category = ? AND status = 'waiting' ORDER BY number",
-                [day, category],
-            ).fetchall()
-        return [_ticket(row) for row in rows]
+        return self._tickets.waiting(day, category)
 
     def set_ticket_status(self, day: str, category: str, number: int, status: str) -> None:
-        """Keep a ticket's status as the hall said it (its windows call tickets; this kiosk only issues them)."""
-        with self.database.transaction() as db:
-            db.execute(
-                "UPDATE tickets SET status = ? WHERE day = ? AND category = ? AND number = ?",
-                [status, day, category, number],
-            )
+        self._tickets.set_status(day, category, number, status)
 
     # Mirrors of the hall: pull cursors, catalog changes, the holiday table
 
@@ -379,14 +335,6 @@ _SUBMISSION_QUERY = (
     " s.case_number, s.stage, s.stage_at, s.payment_state, s.materials_state"
     " FROM submissions s LEFT JOIN outbox o ON o.id = s.id"
 )
-
-
-_TICKET_QUERY = "SELECT day, category, number, priority, issued_at, status, appointment FROM tickets"
-
-
-def _ticket(row: tuple) -> StoredTicket:
-    day, category, number, priority, issued_at, status, appointment = row
-    return StoredTicket(day, category, number, bool(priority), datetime.fromisoformat(issued_at), status, appointment)
 
 
 def _submission_body(row: dict[str, Any], payload: dict[str, Any], hall_public_key: str) -> dict[str, Any]:

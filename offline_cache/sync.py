@@ -6,7 +6,8 @@ before it already holds (reconcile: the answer may have been lost); push submiss
 evaluations, check-ins, queue tickets and a heartbeat; pull the progress of cases filed here, catalog and holiday
 changes. Failures back off exponentially with full jitter up to a cap, or as long as the hall's Retry-After
 says; an item the hall rejects as invalid is quarantined; a refused credential (401/403) pauses sync until a
-technician acts.
+technician acts. The engine keeps the thread, the cadence and the state of the link; handing items over is
+:mod:`offline_cache.pushes`, mirroring the hall's news :mod:`offline_cache.pulls`.
 
     >>> engine = SyncEngine(store, settings.sync, on_status=print)
     >>> engine.start(); engine.wake()  # after each new submission
@@ -28,15 +29,13 @@ from config import faults
 from config.settings import SyncSettings
 from offline_cache.errors import CacheError, HallBusy, HallRefused, HallRejected, HallUnreachable, NotTheHall, SyncError
 from offline_cache.hall_client import HallClient
-from offline_cache.outbox import OutboxItem, ticket_key
+from offline_cache.outbox import ticket_key
+from offline_cache.pulls import Pulls
+from offline_cache.pushes import Pushes
 from offline_cache.store import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-RECONCILE_LIMIT = 1000
-CASES_PAGE = 500
-HOLIDAY_KINDS = ("holiday", "workday", "normal")  # what the hall's GET /v1/holidays may say of a day
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +91,8 @@ class SyncEngine:
         self._last_error = ""
         self._last_contact: float | None = None
         self._next_pull = {"heartbeat": 0.0, "cases": 0.0, "catalog": 0.0, "holidays": 0.0}
+        self._pushes = Pushes(store.outbox, settings, clock=clock, backoff=self._backoff, contact=self._contact)
+        self._pulls = Pulls(store)
 
     # Thread
 
@@ -208,10 +209,7 @@ class SyncEngine:
         key = ticket_key({"day": day, "category": category, "number": number})
 
         def question(client: HallClient) -> dict[str, Any] | None:
-            body = self.store.outbox.body(f"ticket:{key}")  # None once the hall holds it
-            if body is not None:
-                item = OutboxItem(f"ticket:{key}", "ticket", body, 0)
-                self._apply([item], client.push_tickets([body]), "ticket")
+            self._pushes.hand_over(client, f"ticket:{key}", "ticket")
             return client.ticket_position(day, key.split("/")[1])
 
         position = self.ask(question)
@@ -237,15 +235,11 @@ class SyncEngine:
                 released = self.store.outbox.release(self._clock())
                 log.info("hall reachable; %d waiting items are due now", released)
             self._online, self._release = True, False
-            self._reconcile(client)
-            self._push(client, "submission", self.settings.batch_size)
-            self._push(client, "evaluation", self.settings.batch_size)
-            self._push(client, "checkin", self.settings.batch_size)
-            self._push(client, "ticket", self.settings.batch_size)
+            self._pushes.reconcile(client)
+            for kind in ("submission", "evaluation", "checkin", "ticket"):
+                self._pushes.push(client, kind)
             self._send_heartbeat(client)
-            self._pull_cases(client)
-            self._pull_catalog(client)
-            self._pull_holidays(client)
+            self._pull(client)
             self._failures = 0
         except HallRefused as exc:
             self._paused = True
@@ -277,78 +271,6 @@ class SyncEngine:
         ceiling = min(self.settings.backoff_cap_seconds, self.settings.backoff_base_seconds * 2 ** min(failures, 32))
         return self._rng.uniform(0, ceiling)
 
-    def _reconcile(self, client: HallClient) -> None:
-        """Items sent before may have reached the hall with the answer lost: ask before sending again."""
-        sent = self.store.outbox.sent_before(RECONCILE_LIMIT)
-        if sent:
-            held = client.lookup(sent)
-            self._contact()
-            self.store.outbox.acknowledge({i: a for i, a in held.items() if i in sent}, self._clock())
-            if held:
-                log.info("reconcile: the hall already held %d of %d items sent before", len(held), len(sent))
-
-    def _push(self, client: HallClient, kind: str, batch_size: int) -> None:
-        outbox = self.store.outbox
-        while batch := outbox.due(kind, self._clock(), batch_size):
-            try:
-                if kind == "submission":
-                    results = client.push_submissions([item.body for item in batch])
-                elif kind == "checkin":
-                    results = client.push_checkins([item.body for item in batch])
-                elif kind == "ticket":
-                    results = client.push_tickets([item.body for item in batch])
-                else:
-                    results = client.push_evaluations([item.body for item in batch])
-            except HallRejected as exc:  # the whole request refused: send one by one to find the bad one
-                log.warning("hall refused a batch of %d %ss (%s); sending one by one", len(batch), kind, exc)
-                results = self._one_by_one(client, batch) if kind == "submission" else self._reject_all(batch, exc)
-            except SyncError as exc:
-                outbox.defer([item.id for item in batch], str(exc), self._delay_after(exc), self._clock())
-                raise
-            self._contact()
-            self._apply(batch, results, kind)
-
-    def _delay_after(self, exc: SyncError) -> Callable[[int], float]:
-        """Per item: the hall's Retry-After when it gave one (capped), else backoff by the item's attempts."""
-        if isinstance(exc, HallBusy) and exc.retry_after is not None:
-            wait = min(exc.retry_after, self.settings.backoff_cap_seconds)
-            return lambda _attempts: wait
-        return self._backoff
-
-    def _one_by_one(self, client: HallClient, batch: list[OutboxItem]) -> list[dict]:
-        results = []
-        for item in batch:
-            try:
-                results.append({"id": item.id, "status": 200, "answer": client.put_submission(item.body)})
-            except HallRejected as exc:
-                results.append({"id": item.id, "status": 422, "error": str(exc)})
-        return results
-
-    @staticmethod
-    def _reject_all(batch: list[OutboxItem], exc: HallRejected) -> list[dict]:
-        return [{"id": _answered_by(item), "status": 422, "error": str(exc)} for item in batch]
-
-    def _apply(self, batch: list[OutboxItem], results: list[dict], kind: str) -> None:
-        outbox = self.store.outbox
-        by_id = {_answered_by(item): item for item in batch}
-        acknowledged: dict[str, dict] = {}
-        answered = set()
-        for result in results:
-            item = by_id.get(result["id"])
-            if item is None:
-                continue
-            answered.add(item.id)
-            if result.get("status") in (200, 201):
-                acknowledged[item.id] = result.get("answer") or {"status": result["status"]}
-            elif result.get("status") in (404, 422):  # 404: an appointment the hall does not know
-                reason = str(result.get("error") or "rejected by the hall")
-                log.error("%s %s quarantined: %s", kind, item.id, reason)
-                outbox.quarantine(item.id, f"大厅认为数据无效：{reason}")
-        outbox.acknowledge(acknowledged, self._clock())
-        unanswered = [item.id for item in batch if item.id not in answered]
-        if unanswered:
-            outbox.defer(unanswered, "大厅未答复这些条目", self._backoff, self._clock())
-
     def _due(self, what: str, every: float) -> bool:
         now = self._clock()
         if now < self._next_pull[what]:
@@ -372,51 +294,16 @@ class SyncEngine:
             self._contact()
             self.store.outbox.acknowledge({item.id: {"ok": True}}, self._clock())
 
-    def _pull_cases(self, client: HallClient) -> None:
-        if not self._due("cases", self.settings.case_status_seconds):
-            return
-        cursor = int(self.store.mirror_value("cases_cursor", "0"))
-        changed = 0
-        while True:
-            page = client.cases(cursor)
-            cases = [c for c in page["cases"] if isinstance(c, dict) and {"serial", "case_number", "stage"} <= set(c)]
-            changed += self.store.update_cases(cases, datetime.now())
-            cursor = int(page["cursor"])
-            self.store.set_mirror_value("cases_cursor", str(cursor))
-            if len(page["cases"]) < CASES_PAGE:
-                break
-        if changed and self.on_update is not None:
-            self.on_update("cases")
-
-    def _pull_catalog(self, client: HallClient) -> None:
-        if not self._due("catalog", self.settings.catalog_seconds):
-            return
-        version = int(self.store.mirror_value("catalog_version", "0"))
-        update = client.catalog(version)
-        if int(update["version"]) > version:
-            items = [i for i in update["items"] if isinstance(i, dict) and isinstance(i.get("code"), str)]
-            self.store.apply_catalog_changes(int(update["version"]), items, [str(c) for c in update["removed"]])
-            log.info(
-                "catalog version %s: %d changed, %d removed", update["version"], len(items), len(update["removed"])
-            )
-            if self.on_update is not None:
-                self.on_update("catalog")
-
-    def _pull_holidays(self, client: HallClient) -> None:
-        if not self._due("holidays", self.settings.catalog_seconds):
-            return
-        version = int(self.store.mirror_value("holidays_version", "0"))
-        update = client.holidays(version)
-        if int(update["version"]) > version:
-            days = [
-                {"date": d["date"], "kind": d["kind"], "name": str(d.get("name") or "")}
-                for d in update["days"]
-                if isinstance(d, dict) and isinstance(d.get("date"), str) and d.get("kind") in HOLIDAY_KINDS
-            ]
-            self.store.apply_holiday_changes(int(update["version"]), days)
-            log.info("holiday table version %s: %d days changed", update["version"], len(days))
-            if self.on_update is not None:
-                self.on_update("holidays")
+    def _pull(self, client: HallClient) -> None:
+        """The hall's news, each on its own cadence; ``on_update`` is told what changed."""
+        settings, pulls = self.settings, self._pulls
+        for what, every, pull in (
+            ("cases", settings.case_status_seconds, pulls.cases),
+            ("catalog", settings.catalog_seconds, pulls.catalog),
+            ("holidays", settings.catalog_seconds, pulls.holidays),  # no setting of its own: the catalog's cadence
+        ):
+            if self._due(what, every) and pull(client) and self.on_update is not None:
+                self.on_update(what)
 
     # Status
 
@@ -439,11 +326,3 @@ class SyncEngine:
             last_contact=self._last_contact,
             hall_url=enrolment.url if enrolment else "",
         )
-
-
-def _answered_by(item: OutboxItem) -> str:
-    """The id a batch endpoint answers an outbox item by: a rating by its submission, a check-in by its
-    appointment, anything else by its own id."""
-    if item.kind == "ticket":
-        return ticket_key(item.body)
-    return str(item.body.get("submission_id") or item.body.get("appointment_id") or item.id)

@@ -2,7 +2,8 @@
 
 - :mod:`kiosk.hall.models`: the request and response bodies (the OpenAPI contract)
 - :mod:`kiosk.hall.storage`: the :class:`HallStorage` interface, its errors, and what every back-end shares
-- :mod:`kiosk.hall.sqlite_storage`: :class:`SqliteHallStorage`, the queries of the SQLite back-end
+- :mod:`kiosk.hall.sqlite_storage`: :class:`SqliteHallStorage`, the queries of the SQLite back-end, with a mixin
+  a concern (``sqlite_enrolment``, ``sqlite_catalog``, ``sqlite_holidays``, ``sqlite_resident``, ``sqlite_queue``)
 - :mod:`kiosk.hall.sqlite_db`: the SQLite file's schema, connection and transactions
 - :mod:`kiosk.hall.app`: the API, ``create_app(storage)``: the app, its error handlers and its rooms' routers
 - :mod:`kiosk.hall.api_public`: health, enrolment, a case by serial number (any known token)

@@ -254,7 +254,8 @@ class CatalogVersion(BaseModel):
     version: int
 
 
-def _iso_date(value: str) -> str:
+def iso_date(value: str) -> str:
+    """A validator: ``value`` if it is a date, ``YYYY-MM-DD``."""
     try:
         date.fromisoformat(value)
     except ValueError:
@@ -263,7 +264,7 @@ def _iso_date(value: str) -> str:
 
 
 IsoDate = Annotated[
-    str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"}), AfterValidator(_iso_date)
+    str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", json_schema_extra={"format": "date"}), AfterValidator(iso_date)
 ]
 
 

@@ -6,23 +6,14 @@ number); a kiosk's tickets never collide with another's, and nothing here is per
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
-from kiosk.hall.models import IsoDateTime, Text
+from kiosk.hall.models import IsoDateTime, Text, iso_date
 
-
-def _iso_date(value: str) -> str:
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise ValueError("must be a date, YYYY-MM-DD") from None
-    return value
-
-
-Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="a day, YYYY-MM-DD"), AfterValidator(_iso_date)]
+Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="a day, YYYY-MM-DD"), AfterValidator(iso_date)]
 Category = Annotated[str, Field(pattern=r"^[A-Z]$", description="the category letter, e.g. A")]
 Code = Annotated[str, Field(pattern=r"^[A-Z][0-9]{3,4}$", description="a ticket's code: category and number, A003")]
 Window = Annotated[str, Field(pattern=r"^[0-9A-Z]{1,4}$", description="a window's number or short label, 5 or B2")]

@@ -1,17 +1,20 @@
 """The SQLite hall's file: its schema, the connection and its transactions.
 
-Split from :mod:`kiosk.hall.sqlite_storage` for size (together they were ~550 lines): that module holds only the
-queries behind :class:`~kiosk.hall.storage.HallStorage`, one method each, while this one holds what is about the
-file itself: the tables, the pragmas, the one migration, and how a read or a write takes the connection.
+The queries behind :class:`~kiosk.hall.storage.HallStorage` are :mod:`kiosk.hall.sqlite_storage` and the mixins
+it is made of, one concern each; this module holds what is about the file itself: the tables, the pragmas, the one
+migration, how a read or a write takes the connection, and the counters.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+
+Connect = Callable[[], AbstractContextManager[sqlite3.Connection]]
+"""A read or a write of :class:`SqliteDatabase`, as the storage's mixins know it (``_read``, ``_write``)."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -134,3 +137,9 @@ def next_value(db: sqlite3.Connection, counter: str) -> int:
         [counter],
     ).fetchone()
     return int(row[0])
+
+
+def current_value(db: sqlite3.Connection, counter: str) -> int:
+    """``counter``'s value, 0 before its first count."""
+    row = db.execute("SELECT value FROM counters WHERE name = ?", [counter]).fetchone()
+    return int(row[0]) if row else 0

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,11 +27,9 @@ from kiosk.hall.queue_models import (
     TicketPosition,
     TicketView,
 )
-from kiosk.hall.sqlite_db import next_value
+from kiosk.hall.sqlite_db import Connect, next_value
 from kiosk.hall.storage import NotFound, Principal, QueueConflict, Rejected, iso_seconds, token_hash, utc_now
 from kiosk.queue_rule import QueueRule, call_order, next_ticket, people_ahead
-
-Connect = Callable[[], AbstractContextManager[sqlite3.Connection]]
 
 _COLUMNS = "category, number, priority, appointment, issued_at, status, at_window, calls, called_at, change_seq"
 _STATUS_NAMES = {"waiting": "等候中", "called": "已叫号", "held": "暂停", "skipped": "过号", "done": "已办完"}
@@ -44,13 +40,6 @@ def local_time(text: str) -> datetime:
     """An ISO time as local time without a zone, as kiosks write issue times."""
     moment = datetime.fromisoformat(text.upper())
     return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def hall_now() -> datetime:
-    """Now, in local time without a zone. Kiosks count their tickets' days by their own clock, so the hall keeps
-    the same time zone as its kiosks (a hall in UTC runs with ``TZ=Asia/Shanghai``); the demo and ``kiosk hall
-    call`` beside it then agree on any machine."""
-    return datetime.now()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +95,6 @@ class _Ticket:
 class SqliteQueue(QueueStorage):
     _write: Connect
     _read: Connect
-    queue_clock: Callable[[], datetime] = staticmethod(hall_now)
-    """The hall's local time for the queue: its today and how long tickets have waited (a test sets its own)."""
 
     # Tickets from kiosks, tokens for boards, the rule
 
@@ -170,7 +157,7 @@ class SqliteQueue(QueueStorage):
         return QueueRule(**json.loads(row[0])) if row else QueueRule()
 
     def set_queue_rule(self, rule: QueueRule) -> None:
-        value = QueueRuleView(priority_head_start=rule.priority_head_start, max_wait=rule.max_wait)
+        value = _rule_view(rule)
         with self._write() as db:
             db.execute(
                 "INSERT INTO meta (key, value) VALUES ('queue_rule', ?) ON CONFLICT (key) DO UPDATE"
@@ -180,16 +167,8 @@ class SqliteQueue(QueueStorage):
 
     # The windows' work
 
-    def call_next(
-        self,
-        window: str,
-        category: str | None = None,
-        station: str | None = None,
-        day: str | None = None,
-        now: datetime | None = None,
-    ) -> CallAnswer:
-        rule, now = self.queue_rule(), now or self.queue_clock()
-        day = day or now.date().isoformat()
+    def _call_next(self, window: str, category: str | None, station: str | None, day: str, now: datetime) -> CallAnswer:
+        rule = self.queue_rule()
         with self._write() as db:
             station = _station(db, station, day)
             line = _line(db, station, day)
@@ -215,12 +194,9 @@ class SqliteQueue(QueueStorage):
             waiting=len(waiting) - (chosen is not None),
         )
 
-    def ticket_action(
-        self, action: Action, code: str, station: str | None = None, day: str | None = None
-    ) -> TicketView:
+    def _ticket_action(self, action: Action, code: str, station: str | None, day: str) -> TicketView:
         allowed, status = ACTIONS[action]
         category, number = split_code(code)
-        day = day or self.queue_clock().date().isoformat()
         with self._write() as db:
             station = _station(db, station, day)
             ticket = _one(db, station, day, category, number)
@@ -238,11 +214,8 @@ class SqliteQueue(QueueStorage):
 
     # What boards, staff and kiosks read
 
-    def queue_board(
-        self, station: str | None = None, day: str | None = None, now: datetime | None = None
-    ) -> QueueBoard:
-        rule, now = self.queue_rule(), now or self.queue_clock()
-        day = day or now.date().isoformat()
+    def _queue_board(self, station: str | None, day: str, now: datetime) -> QueueBoard:
+        rule = self.queue_rule()
         with self._read() as db:
             station = _station(db, station, day)
             line = _line(db, station, day)
@@ -260,11 +233,8 @@ class SqliteQueue(QueueStorage):
             ],
         )
 
-    def queue_tickets(
-        self, station: str | None = None, day: str | None = None, now: datetime | None = None
-    ) -> StaffQueue:
-        rule, now = self.queue_rule(), now or self.queue_clock()
-        day = day or now.date().isoformat()
+    def _queue_tickets(self, station: str | None, day: str, now: datetime) -> StaffQueue:
+        rule = self.queue_rule()
         with self._read() as db:
             station = _station(db, station, day)
             line = _line(db, station, day)
@@ -281,8 +251,8 @@ class SqliteQueue(QueueStorage):
         ]
         return StaffQueue(station=station, day=day, rule=_rule_view(rule), tickets=[t.view() for t in ordered])
 
-    def ticket_position(self, station: str, day: str, code: str, now: datetime | None = None) -> TicketPosition | None:
-        rule, now = self.queue_rule(), now or self.queue_clock()
+    def _ticket_position(self, station: str, day: str, code: str, now: datetime) -> TicketPosition | None:
+        rule = self.queue_rule()
         category, number = split_code(code)
         with self._read() as db:
             line = _line(db, station, day)

@@ -9,7 +9,6 @@ import secrets
 import sqlite3
 import uuid
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from datetime import date, time
 from functools import cached_property
 from typing import Any
@@ -18,11 +17,9 @@ from kiosk import appointments
 from kiosk.hall.models import CaseView
 from kiosk.hall.resident import Owed, ResidentServices, holder_key
 from kiosk.hall.resident_models import AppointmentIssued, MaterialOnFile, PaymentView
-from kiosk.hall.sqlite_db import next_value
+from kiosk.hall.sqlite_db import Connect, next_value
 from kiosk.hall.storage import NotFound, Principal, iso_seconds, utc_now
 from kiosk.identity import mask_name
-
-Connect = Callable[[], AbstractContextManager[sqlite3.Connection]]
 
 
 class SqliteResidentServices(ResidentServices):
@@ -94,11 +91,12 @@ class SqliteResidentServices(ResidentServices):
         if not names:
             return []
         marks = ", ".join("?" * len(names))
+        key = holder_key(self._holder_secret, number)  # before the read: the first use writes the secret
         with self._read() as db:
             rows = db.execute(
                 "SELECT material, reuse, valid_until, serial FROM materials_on_file"
                 f" WHERE holder_key = ? AND material IN ({marks}) AND (valid_until IS NULL OR valid_until >= ?)",
-                [holder_key(self._holder_secret, number), *names, today.isoformat()],
+                [key, *names, today.isoformat()],
             ).fetchall()
         order = {name: n for n, name in enumerate(names)}
         found = [MaterialOnFile(material=m, reuse=r, valid_until=v, serial=s) for m, r, v, s in rows]

@@ -1,8 +1,8 @@
 """The hall's storage in one SQLite file: :class:`SqliteHallStorage`, the queries behind :class:`HallStorage`.
 
-The file itself (schema, pragmas, transactions) is :mod:`kiosk.hall.sqlite_db`. The module is a little over our
-usual 400 lines because it is one class, the SQL of one schema; spread over several it would be harder to read
-against the PostgreSQL back-end that will stand beside it.
+Here are the hall's key, cases, ratings and the fleet; each other concern is a mixin of its own on the same
+database: enrolment and tokens, the catalog, the holiday table, the queue, resident services. The file itself
+(schema, pragmas, transactions) is :mod:`kiosk.hall.sqlite_db`.
 
     >>> storage = SqliteHallStorage(tmp_path / "hall.db")   # creates the file, its folders and the hall's key
     >>> storage.seed_catalog(load_catalog())                  # only the first time: later changes are the staff's
@@ -13,47 +13,36 @@ against the PostgreSQL back-end that will stand beside it.
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
-import uuid
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kiosk.catalog import ServiceItem
 from kiosk.hall.models import (
     STAGES,
     CaseView,
-    CatalogChanges,
-    Enrolment,
     EvaluationIn,
     HeartbeatIn,
     HistoryEntry,
-    HolidayChanges,
-    HolidayDay,
     KioskView,
     SubmissionAnswer,
     SubmissionIn,
 )
+from kiosk.hall.sqlite_catalog import SqliteCatalog
 from kiosk.hall.sqlite_db import SqliteDatabase, next_value
+from kiosk.hall.sqlite_enrolment import SqliteEnrolment
+from kiosk.hall.sqlite_holidays import SqliteHolidays
 from kiosk.hall.sqlite_queue import SqliteQueue
 from kiosk.hall.sqlite_resident import SqliteResidentServices
 from kiosk.hall.storage import (
     CHINA,
-    CODE_ALPHABET,
-    CODE_LENGTH,
     HEARTBEATS_KEPT,
     INSTANT_NOTE,
     CaseFinished,
-    EnrolmentRefused,
     HallStorage,
-    HolidayImport,
     NotFound,
     Principal,
     Rejected,
     iso_seconds,
-    normalise_code,
-    token_hash,
     utc_now,
 )
 from offline_cache.envelope import HallKeyPair
@@ -80,7 +69,9 @@ _CASE_FIELDS = (
 _CHUNK = 500  # ids per IN (...): well under SQLite's limit on bound parameters
 
 
-class SqliteHallStorage(SqliteResidentServices, SqliteQueue, HallStorage):
+class SqliteHallStorage(
+    SqliteEnrolment, SqliteCatalog, SqliteHolidays, SqliteResidentServices, SqliteQueue, HallStorage
+):
     """The hall's storage in one SQLite file (:class:`~kiosk.hall.sqlite_db.SqliteDatabase`: WAL,
     ``synchronous=FULL``, one connection behind a lock, as the API serves requests from a thread pool). Other
     processes (``kiosk hall advance`` while the hall serves) share the file safely: every write is an immediate
@@ -111,72 +102,6 @@ class SqliteHallStorage(SqliteResidentServices, SqliteQueue, HallStorage):
     @property
     def hall_keys(self) -> HallKeyPair:
         return self._keys
-
-    # Enrolment and tokens
-
-    def new_enrolment_code(self) -> str:
-        while True:
-            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-            try:
-                with self._write() as db:
-                    db.execute(
-                        "INSERT INTO enrolment_codes (code, created_at) VALUES (?, ?)", [code, iso_seconds(utc_now())]
-                    )
-            except sqlite3.IntegrityError:  # the same code drawn twice: draw again
-                continue
-            return f"{code[:4]}-{code[4:]}"
-
-    def new_staff_token(self) -> str:
-        token = secrets.token_urlsafe(32)
-        with self._write() as db:
-            db.execute(
-                "INSERT INTO tokens (token_hash, role, created_at) VALUES (?, 'staff', ?)",
-                [token_hash(token), iso_seconds(utc_now())],
-            )
-        return token
-
-    def enroll(self, code: str, station_id: str, name: str) -> Enrolment:
-        now = iso_seconds(utc_now())
-        kiosk_id = str(uuid.uuid4())
-        token = secrets.token_urlsafe(32)
-        with self._write() as db:
-            spent = db.execute(
-                "UPDATE enrolment_codes SET used_at = ?, used_by = ? WHERE code = ? AND used_at IS NULL",
-                [now, kiosk_id, normalise_code(code)],
-            )
-            if spent.rowcount != 1:
-                raise EnrolmentRefused("enrolment code unknown or already used")
-            db.execute(
-                "UPDATE tokens SET revoked_at = ? WHERE revoked_at IS NULL"
-                " AND kiosk_id IN (SELECT kiosk_id FROM kiosks WHERE station_id = ?)",
-                [now, station_id],
-            )
-            db.execute(
-                "UPDATE kiosks SET revoked_at = ? WHERE station_id = ? AND revoked_at IS NULL", [now, station_id]
-            )
-            db.execute(
-                "INSERT INTO kiosks (kiosk_id, station_id, name, enrolled_at) VALUES (?, ?, ?, ?)",
-                [kiosk_id, station_id, name, now],
-            )
-            db.execute(
-                "INSERT INTO tokens (token_hash, role, kiosk_id, created_at) VALUES (?, 'kiosk', ?, ?)",
-                [token_hash(token), kiosk_id, now],
-            )
-        return Enrolment(
-            kiosk_id=kiosk_id,
-            token=token,
-            hall_public_key=self._keys.public_text,
-            hall_signing_key=self.signing_public_key,
-        )
-
-    def authenticate(self, token: str) -> Principal | None:
-        with self._read() as db:
-            row = db.execute(
-                "SELECT t.role, COALESCE(t.kiosk_id, ''), COALESCE(k.station_id, '') FROM tokens t"
-                " LEFT JOIN kiosks k ON k.kiosk_id = t.kiosk_id WHERE t.token_hash = ? AND t.revoked_at IS NULL",
-                [token_hash(token)],
-            ).fetchone()
-        return Principal(*row) if row else None
 
     @staticmethod
     def _seen(db: sqlite3.Connection, sender: Principal, now: str) -> None:
@@ -408,114 +333,3 @@ class SqliteHallStorage(SqliteResidentServices, SqliteQueue, HallStorage):
             ).model_dump(mode="json")
             for kiosk_id, station_id, name, enrolled_at, last_seen, body, received_at in rows
         ]
-
-    # Catalog
-
-    @staticmethod
-    def _put(db: sqlite3.Connection, item: ServiceItem, version: int) -> None:
-        db.execute(
-            "INSERT INTO catalog (code, name, item, version) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO UPDATE"
-            " SET name = excluded.name, item = excluded.item, version = excluded.version",
-            [item.code, item.name, item.model_dump_json(), version],
-        )
-
-    def seed_catalog(self, items: Iterable[ServiceItem]) -> bool:
-        with self._write() as db:
-            if db.execute("SELECT 1 FROM meta WHERE key = 'catalog_seeded'").fetchone():
-                return False
-            version = next_value(db, "catalog_version")
-            for item in items:
-                if not db.execute("SELECT 1 FROM catalog WHERE code = ?", [item.code]).fetchone():
-                    self._put(db, item, version)  # an item the staff added before the seeding stays theirs
-            db.execute("INSERT INTO meta (key, value) VALUES ('catalog_seeded', ?)", [iso_seconds(utc_now())])
-        return True
-
-    def catalog_changes(self, since: int) -> CatalogChanges:
-        with self._read() as db:
-            row = db.execute("SELECT value FROM counters WHERE name = 'catalog_version'").fetchone()
-            rows = db.execute(
-                "SELECT code, item FROM catalog WHERE version > ? ORDER BY version, code", [since]
-            ).fetchall()
-        return CatalogChanges(
-            version=row[0] if row else 0,
-            items=[json.loads(item) for _, item in rows if item is not None],
-            removed=[code for code, item in rows if item is None],
-        )
-
-    def catalog_item(self, code: str) -> dict[str, Any] | None:
-        with self._read() as db:
-            row = db.execute("SELECT item FROM catalog WHERE code = ? AND item IS NOT NULL", [code]).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def put_catalog_item(self, item: ServiceItem | dict[str, Any]) -> int:
-        item = ServiceItem.model_validate(item)
-        with self._write() as db:
-            version = next_value(db, "catalog_version")
-            self._put(db, item, version)
-        return version
-
-    def remove_catalog_item(self, code: str) -> int:
-        with self._write() as db:
-            if not db.execute("SELECT 1 FROM catalog WHERE code = ? AND item IS NOT NULL", [code]).fetchone():
-                raise NotFound(f"目录中没有事项 {code}")
-            version = next_value(db, "catalog_version")
-            db.execute("UPDATE catalog SET item = NULL, version = ? WHERE code = ?", [version, code])
-        return version
-
-    # Holiday table
-
-    def seed_holidays(self, days: Iterable[HolidayDay]) -> bool:
-        with self._write() as db:
-            if db.execute("SELECT 1 FROM meta WHERE key = 'holidays_seeded'").fetchone():
-                return False
-            version = next_value(db, "holidays_version")
-            db.executemany(  # a day the staff imported before the seeding stays theirs
-                "INSERT INTO holidays (day, kind, name, version) VALUES (?, ?, ?, ?) ON CONFLICT (day) DO NOTHING",
-                [(day.date, day.kind, day.name, version) for day in days if day.kind != "normal"],
-            )
-            db.execute("INSERT INTO meta (key, value) VALUES ('holidays_seeded', ?)", [iso_seconds(utc_now())])
-        return True
-
-    def holiday_changes(self, since: int) -> HolidayChanges:
-        with self._read() as db:
-            row = db.execute("SELECT value FROM counters WHERE name = 'holidays_version'").fetchone()
-            rows = db.execute("SELECT day, kind, name FROM holidays WHERE version > ? ORDER BY day", [since]).fetchall()
-        return HolidayChanges(
-            version=row[0] if row else 0, days=[HolidayDay(date=d, kind=k, name=n) for d, k, n in rows]
-        )
-
-    def holidays(self, year: int | None = None) -> list[HolidayDay]:
-        with self._read() as db:
-            rows = db.execute(
-                "SELECT day, kind, name FROM holidays WHERE kind != 'normal' AND (? IS NULL OR substr(day, 1, 4) = ?)"
-                " ORDER BY day",
-                [year, None if year is None else f"{year:04d}"],
-            ).fetchall()
-        return [HolidayDay(date=d, kind=k, name=n) for d, k, n in rows]
-
-    def import_holidays(self, days: Iterable[HolidayDay]) -> HolidayImport:
-        counts = dict.fromkeys(("added", "changed", "removed", "unchanged"), 0)
-        with self._write() as db:
-            version = None
-            for day in days:
-                row = db.execute("SELECT kind, name FROM holidays WHERE day = ?", [day.date]).fetchone()
-                kept = row is not None and row[0] != "normal"
-                if day.kind == "normal":
-                    outcome = "removed" if kept else "unchanged"
-                elif not kept:
-                    outcome = "added"
-                else:
-                    outcome = "unchanged" if tuple(row) == (day.kind, day.name) else "changed"
-                counts[outcome] += 1
-                if outcome == "unchanged":
-                    continue
-                version = version or next_value(db, "holidays_version")  # one version for the whole import
-                db.execute(  # a day taken out stays as kind normal, so kiosks learn of it as of a change
-                    "INSERT INTO holidays (day, kind, name, version) VALUES (?, ?, ?, ?) ON CONFLICT (day) DO UPDATE"
-                    " SET kind = excluded.kind, name = excluded.name, version = excluded.version",
-                    [day.date, day.kind, day.name, version],
-                )
-            if version is None:
-                row = db.execute("SELECT value FROM counters WHERE name = 'holidays_version'").fetchone()
-                version = row[0] if row else 0
-        return HolidayImport(version=version, **counts)

@@ -10,8 +10,8 @@ import requests
 
 from kiosk.cli import main
 from kiosk.hall.models import content_hash
+from kiosk.hall.queue import hall_now
 from kiosk.hall.queue_models import TicketIn
-from kiosk.hall.sqlite_queue import hall_now
 from kiosk.hall.storage import Principal
 from kiosk.queue_rule import QueueRule
 

@@ -58,6 +58,7 @@ def test_materials_handed_in_are_on_file_by_reuse_class_and_never_the_form(kiosk
 
 def test_a_material_past_its_validity_is_not_offered(kiosk):
     storage = kiosk.hall.storage
+    assert on_file(kiosk, WANG, "MZ0001") == []  # asked before anything was filed at this hall
     item = storage.catalog_item("MZ0001")
     photo = next(m["name"] for m in item["materials"] if m["reuse"] == "within_validity")
     send(kiosk, "DEMO01-261123-0002-1", "MZ0001", {"applicant": {"number": WANG}, "materials": [photo]})
