@@ -12,6 +12,7 @@ from pathlib import Path
 
 from config.settings import Settings, default_config_path, find_config_file, load_settings
 from kiosk.demo import demo_settings, start_demo_hall
+from kiosk.watchdog import systemd_watchdog, ui_answers
 
 log = logging.getLogger("kiosk")
 
@@ -70,7 +71,9 @@ def _start(settings: Settings, demo: bool, config_path: Path, demo_hall=None) ->
         _log_to(services.data_dir)
         try:
             app = make_app(services, demo=demo, demo_hall=demo_hall)
-            app.run()
+            # Each UI gets its own watchdog (under systemd only): its checks ask this app and this store.
+            with systemd_watchdog(os.environ, ui_answers(app), services.store):
+                app.run()
         finally:
             services.close()
         if app.return_code != CRASH_EXIT:
