@@ -198,6 +198,26 @@ class BoardSettings(_Section):
     """How often the board asks the hall for the line."""
 
 
+class DisplaySettings(_Section):
+    """How the kiosk reaches the machine's screen. The Linux text console cannot draw Chinese, so there are two
+    ways, each started by ``deploy/kiosk-display`` under the cage compositor (``deploy/README.md``)."""
+
+    mode: Literal["terminal", "browser"] = "terminal"
+    """``terminal``: the foot terminal full-screen with a CJK font, running ``kiosk run``. ``browser``: ``kiosk serve``
+    offers the kiosk on ``address``:``port`` and Chromium shows it full-screen (touch screens: taps are clicks)."""
+    font_px: int = Field(default=24, ge=12, le=64)
+    """Character height in pixels, in both modes; the README's table gives the grid each screen size then holds
+    (the kiosk needs at least 100 x 35 cells)."""
+    address: str = "127.0.0.1"
+    """Where ``kiosk serve`` listens. Anyone who reaches the page drives the kiosk without signing in, so an
+    address other than loopback is refused unless ``allow_remote`` is true."""
+    port: int = Field(default=8765, ge=1024, le=65535)
+    """Port of ``kiosk serve`` (``--port`` overrides it)."""
+    allow_remote: bool = False
+    """Let ``kiosk serve`` listen on an address other than loopback (a kiosk whose screen is another machine);
+    only behind a firewall that lets nothing else reach it."""
+
+
 class Settings(BaseSettings):
     """Every setting of the kiosk. The shipped ``config/kiosk.toml`` documents each one."""
 
@@ -213,6 +233,7 @@ class Settings(BaseSettings):
     access: AccessSettings = AccessSettings()
     accessibility: AccessibilitySettings = AccessibilitySettings()
     board: BoardSettings = BoardSettings()
+    display: DisplaySettings = DisplaySettings()
 
     def simulated(self, data_dir: Path) -> Settings:
         """These settings with every device simulated and the data kept in ``data_dir`` (demo, burn-in, tests)."""

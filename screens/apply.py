@@ -12,6 +12,7 @@ from kiosk.catalog import FieldType, FormField
 from screens.base import KioskScreen
 from screens.number_entry import NumberEntry
 from screens.review import ReviewScreen
+from screens.widgets.paged import Paged
 
 _PLACEHOLDERS = {
     FieldType.DATE: _("年-月-日，例如 2024-03-05"),
@@ -42,7 +43,7 @@ class ApplyScreen(KioskScreen):
         yield Static(
             self._("{item}　申请人：{name}", item=app.item.name, name=app.applicant.masked_name), id="item-name"
         )
-        with VerticalScroll(id="apply-form"):
+        with Paged(self._("上一页"), self._("下一页")), VerticalScroll(id="apply-form"):
             if app.item.form:
                 yield Static(self._("一、填写信息（带 * 为必填）"), classes="section")
             for spec in app.item.form:

@@ -11,6 +11,7 @@ from kiosk.catalog import ServiceItem
 from kiosk.elderly import elderly_items
 from screens.base import KioskScreen
 from screens.guide import GuideScreen
+from screens.widgets.paged import Paged
 
 ALL = "*"  # the option of every department
 
@@ -36,7 +37,8 @@ class CatalogScreen(KioskScreen):
                     *[Option(self.content(d), id=d) for d in self.services.catalog.departments],
                     id="departments",
                 )
-                yield OptionList(id="items")
+                with Paged(self._("上一页"), self._("下一页")):
+                    yield OptionList(id="items")
             yield Static(id="catalog-count")
 
     def on_mount(self) -> None:

@@ -50,9 +50,12 @@ class DoneScreen(KioskScreen):
                 yield Static(self._(upload_state(saved)), id="upload-state")
                 if saved.masked.get("fee_cents"):
                     yield Static(self._(payment_text(saved)), id="payment-state")
-                    yield QrCode(id="pay-qr")
-                    yield Static(self._("扫上方二维码缴费，也可到窗口缴费"), classes="hint")
+                    yield Static(self._("扫右边的缴费码缴费，也可到窗口缴费"), classes="hint")
             yield QrCode(id="qr")
+            if saved.masked.get("fee_cents"):  # beside the serial's code: the screen is not tall enough for two
+                with Vertical(id="pay"):
+                    yield Static(self._("缴费码"), classes="label")
+                    yield QrCode(id="pay-qr")
         with Horizontal(classes="actions"):
             yield Button(self._("返回首页"), id="home", classes="back")
             yield Button(self._("评价本次服务"), id="rate", classes="primary")

@@ -15,6 +15,7 @@ from screens.apply import ApplyScreen
 from screens.base import KioskScreen
 from screens.identify import IdentifyScreen
 from screens.progress import ProgressScreen
+from screens.widgets.paged import Paged
 
 
 def guide_text(item: ServiceItem, members: list[ServiceItem], tr: Translator) -> str:
@@ -36,7 +37,7 @@ class GuideScreen(KioskScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static(self.content(self.item.name), id="item-name")
-        with VerticalScroll(id="guide"):
+        with Paged(self._("上一页"), self._("下一页")), VerticalScroll(id="guide"):
             members = self.services.catalog.members_of(self.item)
             yield Static(guide_text(self.item, members, self.kiosk.translator), markup=False)
         with Horizontal(classes="actions"):

@@ -12,6 +12,7 @@ from kiosk.services import CacheError
 from kiosk.staff import CONSENT_TEXT
 from screens.base import KioskScreen
 from screens.done import DoneScreen
+from screens.widgets.paged import Paged
 
 
 class ReviewScreen(KioskScreen):
@@ -53,7 +54,7 @@ class ReviewScreen(KioskScreen):
             else self._("收费：{amount}（{basis}）", amount=fee.amount, basis=fee.basis)
         )
         missing = app.missing_materials
-        with VerticalScroll(id="review"):
+        with Paged(self._("上一页"), self._("下一页")), VerticalScroll(id="review"):
             yield Static("\n".join(lines), markup=False)
             if missing:
                 yield Static(self._missing_text(), id="missing", markup=False)

@@ -1,6 +1,7 @@
 """The ``kiosk`` command: one module per group of commands, each registering its own sub-commands.
 
     kiosk run | demo                 the kiosk, with the configured devices or with simulated ones (run.py)
+    kiosk serve [--port N] [--demo]  the kiosk in the browser on this machine's screen           (serve.py)
     kiosk catalog list | search | validate                                             (catalog.py)
     kiosk devices ports | read-card | print-test | print-sample | printer-status | scan
     kiosk reprint SERIAL             staff: print a saved receipt again                   (devices.py)
@@ -11,6 +12,7 @@
     kiosk hall call | queue | recall | skip | hold | resume | board-token | queue-rule    (hall_queue.py)
     kiosk board [--hall URL] [--token T] [--station S] [--demo-dir [DIR]]   the waiting area's board (board.py)
     kiosk hall holidays import FILE | list       the holiday table                        (hall_holidays.py)
+    kiosk doctor [--json] [--demo-dir DIR]   check this machine, say how to fix each problem (doctor.py)
 
 A command module parses its arguments, calls the domain and prints; what a screen also needs lives in the
 domain (enrolment, the burn-in, the demo's settings). Exit codes: 0 done, 1 nothing found (no match, no card
@@ -27,17 +29,19 @@ from pathlib import Path
 from config.settings import SettingsError
 from devices import DeviceError
 from kiosk.catalog import CatalogError
-from kiosk.cli import board, catalog, devices, hall, i18n, pin, run, sync
+from kiosk.cli import board, catalog, devices, doctor, hall, i18n, pin, run, serve, sync
 from offline_cache import CacheError
 from offline_cache.envelope import EnvelopeError
 from offline_cache.hall_client import SyncError
 
-GROUPS = (run, catalog, devices, sync, pin, i18n, hall, board)
+GROUPS = (run, serve, catalog, devices, sync, pin, i18n, hall, board, doctor)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.ERROR)  # a technician's command answers in one line; the kiosk logs to a file
+    # A technician's command answers in one line; the kiosk logs to a file. (force: python-escpos configures the
+    # root logger when it is imported.)
+    logging.basicConfig(level=logging.ERROR, force=True)
     try:
         return args.handler(args)
     except (SyncError, EnvelopeError):
