@@ -41,8 +41,8 @@ class BoardApp(App, inherit_bindings=False):
         self.board = BoardScreen(title)
         self._poller = BoardPoller(source, lambda poll: self.post_message(self.Polled(poll)), poll_seconds, clock)
 
-    def on_mount(self) -> None:
-        self.push_screen(self.board)
+    async def on_mount(self) -> None:
+        await self.push_screen(self.board)  # composed before the first poll can arrive to be drawn on it
         self._poller.start()
 
     def on_unmount(self) -> None:

@@ -94,6 +94,9 @@ class KioskServer(Server):
         size = request.query.get("fontsize", "")
         context["font_size"] = int(size) if size.isdigit() else self.font_px
         context["columns"], context["rows"] = LEAST_GRID
+        # Addresses as the page was reached (127.0.0.1 or localhost): the socket must be of the page's origin.
+        context["app_websocket_url"] = f"ws://{request.host}/ws"
+        context["config"]["static"]["url"] = "/static/"
         return context
 
     async def handle_cjk_font(self, request: web.Request) -> web.StreamResponse:

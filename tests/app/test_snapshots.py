@@ -27,8 +27,11 @@ async def _settle(pilot) -> None:
 
 
 async def _still(pilot) -> None:
-    """Settle, then wait out a pressed button's 0.2 s flash, so the picture does not depend on machine load."""
+    """Settle, rest the pointer on the title bar and wait out a pressed button's 0.2 s flash, so the picture does
+    not depend on machine load (Textual finds the widget under a resting pointer one refresh after a screen
+    change: the button last clicked may or may not be drawn hovered)."""
     await _settle(pilot)
+    await pilot.hover(offset=(0, 0))
     for _ in range(40):
         if not pilot.app.screen.query(".-active"):
             break
