@@ -200,7 +200,7 @@ class BoardSettings(_Section):
 
 class DisplaySettings(_Section):
     """How the kiosk reaches the machine's screen. The Linux text console cannot draw Chinese, so there are two
-    ways, each started by ``deploy/kiosk-display`` under the cage compositor (``deploy/README.md``)."""
+    ways, each started by ``kiosk display`` under the cage compositor (``deploy/kiosk.service``)."""
 
     mode: Literal["terminal", "browser"] = "terminal"
     """``terminal``: the foot terminal full-screen with a CJK font, running ``kiosk run``. ``browser``: ``kiosk serve``

@@ -4,6 +4,8 @@
 #   sudo deploy/install.sh              this machine
 #   sudo deploy/install.sh --root DIR   an OS tree in DIR (an image being built, a test): users are written to
 #                                       DIR/etc/passwd and DIR/etc/group, nothing outside DIR is touched
+#   sudo deploy/install.sh --browser    for [display] mode = "browser": also the unit's drop-in that lets
+#                                       Chromium run (without it, an earlier drop-in is removed)
 #
 # It makes the users kiosk (in dialout, lp and audio) and kiosk-hall, the virtual environment /opt/kiosk, the
 # folders /etc/kiosk (root:kiosk, setgid so settings rewritten by root stay readable by the kiosk), /var/lib/kiosk
@@ -20,11 +22,13 @@ umask 022 # the virtual environment must be readable by the service users; priva
 
 SOURCE="$(cd "$(dirname "$0")/.." && pwd)"
 ROOT=""
+BROWSER=no
 while [ $# -gt 0 ]; do
     case "$1" in
         --root) ROOT="${2:?--root needs a folder}"; shift 2 ;;
         --root=*) ROOT="${1#--root=}"; shift ;;
-        -h | --help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --browser) BROWSER=yes; shift ;;
+        -h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "install.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -188,8 +192,20 @@ ensure_dir /var/lib/kiosk-hall 700 "$HALL_UID" "$HALL_GID"
 
 ensure_file "$SOURCE/deploy/kiosk.service" /etc/systemd/system/kiosk.service 644 0 0 && changed_units=yes
 ensure_file "$SOURCE/deploy/kiosk-hall.service" /etc/systemd/system/kiosk-hall.service 644 0 0 && changed_units=yes
+DROP_IN=/etc/systemd/system/kiosk.service.d/browser.conf
+if [ "$BROWSER" = yes ]; then
+    ensure_file "$SOURCE/deploy/kiosk-browser.conf" "$DROP_IN" 644 0 0 && changed_units=yes
+elif [ -e "$ROOT$DROP_IN" ]; then
+    rm -f "$ROOT$DROP_IN"
+    rmdir --ignore-fail-on-non-empty "$ROOT$(dirname "$DROP_IN")"
+    echo "removed $DROP_IN (browser mode: run with --browser)"
+    changed_units=yes
+fi
 ensure_file "$SOURCE/deploy/99-kiosk.rules" /etc/udev/rules.d/99-kiosk.rules 644 0 0 && changed_rules=yes
 ensure_file "$SOURCE/deploy/kiosk-modules.conf" /etc/modules-load.d/kiosk.conf 644 0 0 && changed_modules=yes
+for program in cage foot $([ "$BROWSER" = no ] || echo chromium); do
+    [ -x "$ROOT/usr/bin/$program" ] || echo "note: no /usr/bin/$program: the display needs it (apt-get install $program)" >&2
+done
 
 # On the machine itself, what changed takes effect now; an image picks it up when it boots.
 if [ -z "$ROOT" ] && [ -d /run/systemd/system ]; then

@@ -6,7 +6,7 @@ gets a page saying the kiosk is in use, never a second process fighting over the
 of other origins, and serves its fonts itself (the stock page loads one from the internet; a kiosk is offline).
 Its page never shows "Session ended": when the kiosk process ends or the socket drops, it reconnects by itself.
 
-    >>> server = KioskServer(kiosk_command(config=None), address="127.0.0.1", port=8765, font_px=24)
+    >>> server = KioskServer(kiosk_command(config=None), address="127.0.0.1", port=8765, font_px=24)  # kiosk.display
     >>> server.serve()        # until SIGTERM or Ctrl+C
 """
 
@@ -15,8 +15,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import shlex
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +48,6 @@ def check_address(address: str, allow_remote: bool) -> None:
             f"浏览器模式只在本机地址（127.0.0.1）上提供：能打开这个页面的人无需登录就能操作终端。"
             f"确需在 {address} 上提供，请在设置 [display] 中写 allow_remote = true，并用防火墙只放行显示终端"
         )
-
-
-def kiosk_command(config: Path | None, demo_dir: Path | None = None) -> str:
-    """The command each browser session runs: this Python's ``kiosk run`` (or ``kiosk demo`` on one data folder,
-    so that what one session filed is there for the next)."""
-    command = [sys.executable, "-m", "kiosk"]
-    if demo_dir is not None:
-        return shlex.join([*command, "demo", "--data-dir", str(demo_dir)])
-    return shlex.join([*command, *(["--config", str(config)] if config else []), "run"])
 
 
 class KioskServer(Server):

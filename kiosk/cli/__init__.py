@@ -2,6 +2,7 @@
 
     kiosk run | demo                 the kiosk, with the configured devices or with simulated ones (run.py)
     kiosk serve [--port N] [--demo]  the kiosk in the browser on this machine's screen           (serve.py)
+    kiosk display [--mode M] [--demo] [--dry-run]   foot or Chromium on the screen, under cage (display.py)
     kiosk catalog list | search | validate                                             (catalog.py)
     kiosk devices ports | read-card | print-test | print-sample | printer-status | scan
     kiosk reprint SERIAL             staff: print a saved receipt again                   (devices.py)
@@ -29,12 +30,12 @@ from pathlib import Path
 from config.settings import SettingsError
 from devices import DeviceError
 from kiosk.catalog import CatalogError
-from kiosk.cli import board, catalog, devices, doctor, hall, i18n, pin, run, serve, sync
+from kiosk.cli import board, catalog, devices, display, doctor, hall, i18n, pin, run, serve, sync
 from offline_cache import CacheError
 from offline_cache.envelope import EnvelopeError
 from offline_cache.hall_client import SyncError
 
-GROUPS = (run, serve, catalog, devices, sync, pin, i18n, hall, board, doctor)
+GROUPS = (run, serve, display, catalog, devices, sync, pin, i18n, hall, board, doctor)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from config.settings import load_settings
+from kiosk.display import kiosk_command
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -23,7 +24,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from kiosk.browser import AddressRefused, KioskServer, check_address, kiosk_command  # aiohttp loads only here
+    from kiosk.browser import AddressRefused, KioskServer, check_address  # aiohttp loads only here
 
     settings = load_settings(args.config)
     display = settings.display

@@ -10,6 +10,7 @@ hall. None raises: what fails is a check saying so and how to fix it. The comman
     ...     print(check.level, check.detail, check.fix)
 
 The checks by concern: ``ports`` (device files, udev names), ``devices`` (reader, printer, voice), ``fonts``,
+``display`` (the programs and font of the screen's mode),
 ``storage`` (data folder, disk, database, holidays, outbox) and ``hall`` (enrolment, hall, TLS, clock).
 """
 
@@ -26,6 +27,7 @@ from config.settings import Settings, SettingsError, find_config_file, load_sett
 from kiosk.demo import demo_board, demo_settings
 from kiosk.doctor.check import Check, Level, skipped
 from kiosk.doctor.devices import device_checks
+from kiosk.doctor.display import display_check
 from kiosk.doctor.hall import clock_check, enrolment_check, hall_check, probe_health, tls_check
 from kiosk.doctor.storage import (
     DATABASE_FIX,
@@ -73,6 +75,7 @@ def run_checks(
 ) -> Iterator[Check]:
     """Every check after the settings', in the order a technician works through them."""
     yield from device_checks(settings)
+    yield display_check(settings.display)
     data_dir = settings.storage.resolved_data_dir()
     yield data_dir_check(data_dir)
     yield disk_space_check(data_dir)

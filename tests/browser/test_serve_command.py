@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.browser import AddressRefused, check_address, kiosk_command
+from kiosk.browser import AddressRefused, check_address
 from kiosk.cli import main
+from kiosk.display import kiosk_command
 
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.53", "::1", "localhost"])

@@ -5,6 +5,7 @@ executable, none made executable later) and ``ProcSubset=pid`` with ``ProtectPro
 as systemd mounts it; this needs root).
 
     python -m tests.e2e.deploy_sandbox deploy/kiosk.service -- python -m kiosk demo
+    python -m tests.e2e.deploy_sandbox --user NAME deploy/kiosk.service deploy/kiosk-browser.conf -- cage -- …
 
 What systemd does beyond these (users, the read-only OS, private /tmp, the device cgroup) is not reproduced.
 """
@@ -15,9 +16,11 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import pwd
 import socket
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 SCMP_ACT_ALLOW = 0x7FFF0000
@@ -38,17 +41,19 @@ class ArgCmp(ctypes.Structure):
     ]
 
 
-def unit_settings(unit: Path) -> dict[str, list[str]]:
-    """The ``[Service]`` settings of ``unit``, each name with its values in order (repeated lines kept)."""
+def unit_settings(unit: Path, dropins: Sequence[Path] = ()) -> dict[str, list[str]]:
+    """The ``[Service]`` settings of ``unit`` and then its ``dropins``, each name with its values in order
+    (repeated lines kept; an empty assignment clears what came before, as systemd reads it)."""
     settings: dict[str, list[str]] = {}
-    section = ""
-    for line in unit.read_text().splitlines():
-        line = line.strip()
-        if line.startswith("["):
-            section = line
-        elif section == "[Service]" and "=" in line and not line.startswith("#"):
-            name, value = line.split("=", 1)
-            settings.setdefault(name, []).append(value)
+    for path in (unit, *dropins):
+        section = ""
+        for line in path.read_text().splitlines():
+            line = line.strip()
+            if line.startswith("["):
+                section = line
+            elif section == "[Service]" and "=" in line and not line.startswith("#"):
+                name, value = line.split("=", 1)
+                settings[name] = [*settings.get(name, []), value] if value else []
     return settings
 
 
@@ -90,12 +95,18 @@ def private_proc(protect: str) -> None:
         raise OSError(ctypes.get_errno(), "mount -t proc -o subset=pid")
 
 
-def enter(unit: Path) -> None:
-    """Put this process (and what it executes next) under ``unit``'s /proc, filter, families and W^X rule."""
-    settings = unit_settings(unit)
-    if settings.get("ProcSubset") == ["pid"]:
+def enter(unit: Path, dropins: Sequence[Path] = (), user: str | None = None) -> None:
+    """Put this process (and what it executes next) under the /proc, filter, families and W^X rule of ``unit``
+    with its ``dropins``, as ``user`` when given (``User=``; cage, for one, refuses to run as root)."""
+    settings = unit_settings(unit, dropins)
+    if settings.get("ProcSubset", [""])[-1] == "pid":
         private_proc(settings.get("ProtectProc", ["default"])[-1])
-    if settings.get("MemoryDenyWriteExecute") == ["yes"]:
+    if user is not None:
+        account = pwd.getpwnam(user)
+        os.setgroups([])
+        os.setgid(account.pw_gid)
+        os.setuid(account.pw_uid)
+    if settings.get("MemoryDenyWriteExecute", [""])[-1] == "yes":
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(PR_SET_MDWE, PR_MDWE_REFUSE_EXEC_GAIN, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), "PR_SET_MDWE (Linux 6.3+)")
@@ -123,7 +134,12 @@ def enter(unit: Path) -> None:
 
 
 if __name__ == "__main__":
-    unit_path, separator, *command = sys.argv[1:]
-    assert separator == "--", "usage: deploy_sandbox UNIT -- COMMAND..."
-    enter(Path(unit_path))
+    arguments = sys.argv[1:]
+    user = None
+    if arguments[0] == "--user":
+        user, *arguments = arguments[1:]
+    assert "--" in arguments, "usage: deploy_sandbox [--user NAME] UNIT [DROP-IN...] -- COMMAND..."
+    unit_path, *dropins = arguments[: arguments.index("--")]
+    command = arguments[arguments.index("--") + 1 :]
+    enter(Path(unit_path), [Path(dropin) for dropin in dropins], user)
     os.execvp(command[0], command)
