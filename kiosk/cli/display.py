@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import shlex
 import tempfile
 from pathlib import Path
 
 from config.settings import load_settings
 from kiosk import display
+from kiosk.cli.run import log_to
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -39,13 +39,7 @@ def _display(args: argparse.Namespace) -> int:
         for command in commands:
             print(shlex.join(command))
         return 0
-    data_dir.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        force=True,
-        filename=data_dir / "kiosk.log",
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    log_to(data_dir)
     if mode == "terminal":
         return display.run_terminal(commands[0])
     return display.run_browser(settings.display.port, *commands)

@@ -33,7 +33,7 @@ def _run(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     settings = demo_settings(data_dir)
-    _log_to(data_dir)
+    log_to(data_dir)
     hall = start_demo_hall(settings, data_dir)
     try:
         return _start(settings, demo=True, config_path=data_dir / "kiosk.toml", demo_hall=hall)
@@ -41,7 +41,8 @@ def _demo(args: argparse.Namespace) -> int:
         hall.stop()
 
 
-def _log_to(data_dir: Path) -> None:
+def log_to(data_dir: Path) -> None:
+    """Log to ``data_dir``/kiosk.log (made if missing): the kiosk's, its browser server's and its display's log."""
     data_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(
         force=True,
@@ -68,7 +69,7 @@ def _start(settings: Settings, demo: bool, config_path: Path, demo_hall=None) ->
     while True:
         services = build_services(settings)
         services.config_path = config_path
-        _log_to(services.data_dir)
+        log_to(services.data_dir)
         try:
             app = make_app(services, demo=demo, demo_hall=demo_hall)
             # Each UI gets its own watchdog (under systemd only): its checks ask this app and this store.

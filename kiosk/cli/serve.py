@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import tempfile
 from pathlib import Path
 
 from config.settings import load_settings
+from kiosk.cli.run import log_to
 from kiosk.display import kiosk_command
 
 
@@ -35,14 +35,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"kiosk: {refused}", file=sys.stderr)
         return 2
     demo_dir = (args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))) if args.demo else None
-    log_dir = demo_dir or settings.storage.resolved_data_dir()
-    log_dir.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        force=True,
-        filename=log_dir / "kiosk.log",
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    log_to(demo_dir or settings.storage.resolved_data_dir())
     server = KioskServer(
         kiosk_command(args.config, demo_dir),
         address=address,

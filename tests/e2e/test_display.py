@@ -160,7 +160,7 @@ class Display:
             "KIOSK_DISPLAY__PORT": str(_free_port()),
         }
         drop_ins = [str(BROWSER_DROP_IN)] if mode == "browser" else []
-        self._output = open(Path(self._notify_folder.name) / "output", "w+b")
+        self._output = open(Path(self._notify_folder.name) / "output", "wb")
         sandbox = [sys.executable, "-m", "tests.e2e.deploy_sandbox", "--user", user.pw_name, str(KIOSK_UNIT)]
         display = ["/usr/bin/cage", "--", str(kiosk), "display", "--mode", mode, "--demo", "--data-dir"]
         self.process = subprocess.Popen(
@@ -171,6 +171,21 @@ class Display:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def __enter__(self) -> Display:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def ready_and_fed(self, timeout: float) -> None:
+        """READY=1, then WATCHDOG=1, from the kiosk; else a failure with what the display logged."""
+        try:
+            _messages_until(self.notify, READY, timeout=timeout)
+            _messages_until(self.notify, "WATCHDOG=1", timeout=30)  # the UI answers, the database takes writes
+        except AssertionError as failure:
+            printed = Path(self._output.name).read_text(errors="replace")
+            raise AssertionError(f"{failure}\n{self.log()[-2000:]}\n{printed[-2000:]}") from None
 
     def screenshot(self) -> Image.Image:
         picture = self.data / "screen.png"
@@ -186,22 +201,19 @@ class Display:
         path = self.data / "demo" / "kiosk.log"
         return path.read_text() if path.exists() else ""
 
-    def close(self) -> str:
-        """Stop everything it started, as systemd stops the unit's cgroup; returns what it printed."""
+    def close(self) -> None:
+        """Stop everything it started, as systemd stops the unit's cgroup."""
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
         self.process.wait(timeout=30)
-        self._output.seek(0)
-        output = self._output.read().decode(errors="replace")
         self._output.close()
         subprocess.run(["pkill", "-KILL", "-u", self.user.pw_name], capture_output=True)
         self.notify.close()
         self._notify_folder.cleanup()
         for folder in (self.runtime, self.data):
             shutil.rmtree(folder, ignore_errors=True)
-        return output
 
 
 def _kiosk_is_drawn(screen: Image.Image) -> bool:
@@ -219,29 +231,21 @@ one_at_a_time = pytest.mark.xdist_group("display")  # one user runs them, and st
 @under_cage
 @one_at_a_time
 def test_terminal_mode_in_cage_in_the_units_sandbox_draws_the_kiosk_and_feeds_the_watchdog(installed, display_user):
-    display = Display(installed, display_user, "terminal")
-    try:
-        assert READY in _messages_until(display.notify, READY, timeout=90), display.log()
-        _messages_until(display.notify, "WATCHDOG=1", timeout=30)  # the UI answers, the database takes writes
+    with Display(installed, display_user, "terminal") as display:
+        display.ready_and_fed(timeout=90)
         deadline = time.monotonic() + 20
         while not _kiosk_is_drawn(screen := display.screenshot()) and time.monotonic() < deadline:
             time.sleep(0.5)
         assert screen.size == (1280, 720)
         assert _kiosk_is_drawn(screen), "the screen does not show the kiosk's welcome screen"
         assert f"foot --font 'WenQuanYi Zen Hei Mono:pixelsize={FONT_PX}" in display.log()
-    finally:
-        display.close()
 
 
 @under_cage
 @one_at_a_time
 def test_browser_mode_in_cage_with_its_drop_in_loads_the_page_whose_kiosk_feeds_the_watchdog(installed, display_user):
-    display = Display(installed, display_user, "browser")
-    try:
+    with Display(installed, display_user, "browser") as display:
         # Only the kiosk process of a page's session says READY: Chromium loaded the page, its socket reached
         # kiosk serve, and the kiosk drew its first frame into it.
-        assert READY in _messages_until(display.notify, READY, timeout=120), display.log()
-        _messages_until(display.notify, "WATCHDOG=1", timeout=30)
+        display.ready_and_fed(timeout=120)
         assert "chromium ended" not in display.log()
-    finally:
-        display.close()
