@@ -7,11 +7,16 @@ migration, how a read or a write takes the connection, and the counters.
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 Connect = Callable[[], AbstractContextManager[sqlite3.Connection]]
 """A read or a write of :class:`SqliteDatabase`, as the storage's mixins know it (``_read``, ``_write``)."""
@@ -95,10 +100,12 @@ class SqliteDatabase:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _owner_only(self.path)
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30.0)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA secure_delete=ON")  # what is deleted is overwritten, not left in free pages
         self._db.executescript(SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(evaluations)")}
         if "reason" not in columns:  # a hall file made before ratings carried their reason
@@ -107,6 +114,11 @@ class SqliteDatabase:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def forget_deleted(self) -> None:
+        """Checkpoint and empty the write-ahead log, whose older pages still hold what was deleted."""
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
@@ -127,6 +139,17 @@ class SqliteDatabase:
                 yield self._db
             finally:
                 self._db.execute("COMMIT")
+
+
+def _owner_only(path: Path) -> None:
+    """The file and its WAL readable by the hall's user alone, whatever the umask: a new one made 0600 (SQLite
+    gives its WAL and shared-memory files the database's mode), an existing wider one narrowed, and said."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and stat.S_IMODE(file.stat().st_mode) & 0o077:
+            log.warning("hall database file %s was readable by others; made 0600", file)
+            file.chmod(0o600)
 
 
 def next_value(db: sqlite3.Connection, counter: str) -> int:

@@ -5,7 +5,6 @@ materials on file, payment orders, materials by post, appointments. Mixed into
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 import uuid
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from kiosk import appointments
+from kiosk.hall.keyfile import HallKeys
 from kiosk.hall.models import CaseView
 from kiosk.hall.resident import Owed, ResidentServices, holder_key
 from kiosk.hall.resident_models import AppointmentIssued, MaterialOnFile, PaymentView
@@ -26,27 +26,19 @@ class SqliteResidentServices(ResidentServices):
     _write: Connect
     _read: Connect
     case: Callable[[str], CaseView | None]
+    _keys: HallKeys
 
-    def _secret(self, name: str, make: Callable[[], str]) -> str:
-        """A secret of the hall's, made on first use and kept in ``meta``."""
-        with self._write() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = ?", [name]).fetchone()
-            if row is None:
-                row = (make(),)
-                db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", [name, row[0]])
-        return row[0]
-
-    @cached_property
+    @property
     def _signing_private_key(self) -> str:
-        return self._secret("signing_private_key", lambda: appointments.new_signing_key()[0])
+        return self._keys.signing_private_key
 
     @cached_property
     def signing_public_key(self) -> str:
         return appointments.public_text(self._signing_private_key)
 
-    @cached_property
+    @property
     def _holder_secret(self) -> bytes:
-        return bytes.fromhex(self._secret("holder_key_secret", lambda: secrets.token_hex(32)))
+        return self._keys.holder_secret
 
     # What a submission brings
 

@@ -13,10 +13,13 @@ database: enrolment and tokens, the catalog, the holiday table, the queue, resid
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from kiosk.hall.keyfile import LEGACY_NAMES, HallKeys, keys_path, load_hall_keys
 from kiosk.hall.models import (
     STAGES,
     CaseView,
@@ -77,31 +80,33 @@ class SqliteHallStorage(
     processes (``kiosk hall advance`` while the hall serves) share the file safely: every write is an immediate
     transaction.
 
-    The hall's private key is kept in the ``meta`` table so the reference hall runs with no set-up; a
-    production hall keeps it in an HSM or a file only root can read, never beside the data it protects."""
+    The hall's keys are not in the file: they come from the environment or a key file beside it
+    (:mod:`kiosk.hall.keyfile`); a file made before, which kept them in ``meta``, gives them up on opening."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, environ: Mapping[str, str] = os.environ) -> None:
         self._database = SqliteDatabase(path)
         self.path = self._database.path
         self._write = self._database.write
         self._read = self._database.read
-        self._keys = self._load_keys()
+        self._keys = self._load_keys(environ)
 
     def close(self) -> None:
         self._database.close()
 
-    def _load_keys(self) -> HallKeyPair:
-        with self._write() as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'hall_private_key'").fetchone()
-            if row is not None:
-                return HallKeyPair.from_private_text(row[0])
-            keys = HallKeyPair.generate()
-            db.execute("INSERT INTO meta (key, value) VALUES ('hall_private_key', ?)", [keys.private_text])
-            return keys
+    def _load_keys(self, environ: Mapping[str, str]) -> HallKeys:
+        names = list(LEGACY_NAMES.values())
+        with self._read() as db:
+            legacy = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, ?, ?)", names).fetchall())
+        keys = load_hall_keys(keys_path(self.path), environ, legacy)
+        if legacy:
+            with self._write() as db:
+                db.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", names)
+            self._database.forget_deleted()
+        return keys
 
     @property
     def hall_keys(self) -> HallKeyPair:
-        return self._keys
+        return self._keys.sealing
 
     @staticmethod
     def _seen(db: sqlite3.Connection, sender: Principal, now: str) -> None:
