@@ -225,6 +225,7 @@ class KioskServices:
         category = category_for(item) if item is not None else CATEGORIES[0]
         ticket, ahead, outcome = self.take_ticket(category, True, appointment=appointment.id)
         log.info("appointment %s checked in: ticket %s", appointment.id, ticket.code)
+        self.sync.wake()  # the hall hears of the check-in now, not at the next poll: the code is spent
         return CheckedIn(appointment, ticket, ahead, outcome)
 
     def materials_on_file(self, application: Application) -> list[dict[str, Any]] | None:

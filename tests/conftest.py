@@ -14,6 +14,7 @@ from kiosk.hall.runner import HallServer
 from kiosk.services import KioskServices, build_services
 from offline_cache import Enrolment, Store
 from offline_cache.envelope import HallKeyPair, associated_data, open_sealed
+from tests.postgres import Cluster
 
 FIXED_NOW = datetime(2026, 11, 23, 9, 30)  # a Monday
 
@@ -43,6 +44,34 @@ def hall(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throw-away PostgreSQL server for this test process (tests/postgres.py)."""
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres) -> str:
+    """A new empty database on the throw-away server."""
+    return postgres.new_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_hall(request, tmp_path):
+    """The reference hall on each back-end in turn: a SQLite file, then a new database of the throw-away
+    PostgreSQL server (its keys in a file of their own)."""
+    if request.param == "postgresql":
+        server = HallServer(request.getfixturevalue("postgres_url"), keys=tmp_path / "hall.keys")
+    else:
+        server = HallServer(tmp_path / "hall.db")
+    server.start()
+    yield server
+    server.stop()
+    server.storage.close()
 
 
 HALL_KEYS = HallKeyPair.generate()  # the test hall's key pair: tests may open what the kiosk sealed

@@ -23,8 +23,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.cli import hall_holidays, hall_queue, hall_services
-from kiosk.hall.sqlite_storage import SqliteHallStorage
-from kiosk.hall.storage import CaseFinished, NotFound
+from kiosk.hall.backends import open_storage, shown
+from kiosk.hall.sqlite_storage import SqlHallStorage
+from kiosk.hall.storage import CaseFinished, HallError, NotFound
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -34,7 +35,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], summary: str) -> argparse.ArgumentParser:
         parser = hall_commands.add_parser(name, help=summary)
-        parser.add_argument("--db", type=Path, required=True, help="the hall's database (made on first use)")
+        add_database_options(parser)
         parser.set_defaults(handler=handler)
         return parser
 
@@ -56,12 +57,26 @@ def register(commands: argparse._SubParsersAction) -> None:
     hall_holidays.register(hall_commands)
 
 
-def _open(args: argparse.Namespace) -> SqliteHallStorage | None:
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", required=True, help="the hall's database: a SQLite file (made on first use) or a postgresql:// URL"
+    )
+    parser.add_argument(
+        "--keys",
+        type=Path,
+        help="the hall's key file (made on first use; default: beside a SQLite file; required with PostgreSQL"
+        " unless KIOSK_HALL_KEYS is set)",
+    )
+
+
+def _open(args: argparse.Namespace) -> SqlHallStorage | None:
     try:
-        return SqliteHallStorage(args.db)
+        return open_storage(args.db, args.keys)
+    except HallError as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
     except (sqlite3.Error, OSError) as exc:
         print(f"kiosk: 大厅数据库 {args.db} 无法使用：{exc}", file=sys.stderr)
-        return None
+    return None
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -86,7 +101,7 @@ def _serve(args: argparse.Namespace) -> int:
         port = sock.getsockname()[1]
         config = uvicorn.Config(create_app(storage), host=args.host, port=port, log_level="warning")
         host = f"[{args.host}]" if ":" in args.host else args.host
-        print(f"大厅已启动：http://{host}:{port}（数据库 {args.db}，Ctrl+C 结束）", flush=True)
+        print(f"大厅已启动：http://{host}:{port}（数据库 {shown(args.db)}，Ctrl+C 结束）", flush=True)
         try:
             uvicorn.Server(config).run(sockets=[sock])
         except KeyboardInterrupt:  # uvicorn shuts down gracefully, then raises the Ctrl+C again for its caller

@@ -20,7 +20,7 @@ from config.i18n import _
 from kiosk.hall.holidays import WEEKDAYS, HolidayFileError, read_holiday_file, seed_holidays
 
 if TYPE_CHECKING:
-    from kiosk.hall.sqlite_storage import SqliteHallStorage
+    from kiosk.hall.sqlite_storage import SqlHallStorage
 
 KIND_LABELS = {"holiday": "放假", "workday": "调休上班"}
 
@@ -36,11 +36,17 @@ def register(hall_commands: argparse._SubParsersAction) -> None:
     listing.add_argument("--year", type=int, help="only this year")
     listing.add_argument("--json", action="store_true", help="print a JSON list, in the import file's format")
     for parser, handler in ((load, _import), (listing, _list)):
-        parser.add_argument("--db", type=Path, required=True, help="the hall's database (made on first use)")
+        add_database_options(parser)
         parser.set_defaults(handler=handler)
 
 
-def _open(args: argparse.Namespace) -> SqliteHallStorage | None:
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    from kiosk.cli.hall import add_database_options as add  # not at the top: kiosk.cli.hall imports this module
+
+    add(parser)
+
+
+def _open(args: argparse.Namespace) -> SqlHallStorage | None:
     from kiosk.cli.hall import _open as open_storage  # not at the top: kiosk.cli.hall imports this module
 
     return open_storage(args)

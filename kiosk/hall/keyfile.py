@@ -80,7 +80,7 @@ def keys_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".keys")
 
 
-def load_hall_keys(path: Path, environ: Mapping[str, str], legacy: Mapping[str, str]) -> HallKeys:
+def load_hall_keys(path: Path | None, environ: Mapping[str, str], legacy: Mapping[str, str]) -> HallKeys:
     """The hall's keys from ``environ``, else the key file at ``path``, else made there (from ``legacy``, the
     ``meta`` values of a hall made before, where it has them). Raises :class:`HallError` with the fix."""
     if environ.get(ENVIRONMENT):
@@ -90,6 +90,10 @@ def load_hall_keys(path: Path, environ: Mapping[str, str], legacy: Mapping[str, 
             raise HallError(f"环境变量 {ENVIRONMENT} 不是大厅的密钥文件内容（{exc}）") from None
         _check_legacy(keys, legacy, ENVIRONMENT)
         return keys
+    if path is None:
+        raise HallError(
+            f"PostgreSQL 上的大厅要有密钥：用 --keys FILE 指定密钥文件（没有就新建），或设环境变量 {ENVIRONMENT}"
+        )
     if path.exists():
         _tighten(path)
         try:

@@ -21,8 +21,8 @@ import uvicorn
 
 from kiosk.catalog import load_catalog
 from kiosk.hall.app import create_app
+from kiosk.hall.backends import open_storage
 from kiosk.hall.holidays import seed_holidays
-from kiosk.hall.sqlite_storage import SqliteHallStorage
 from kiosk.hall.storage import HallError
 
 START_TIMEOUT = 10.0
@@ -47,15 +47,23 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 class HallServer:
-    """The hall at ``db_path``, served on ``host``:``port`` (0: a free port, kept across restarts).
+    """The hall at ``db`` (a SQLite file or a PostgreSQL URL, :func:`open_storage`), served on ``host``:``port``
+    (0: a free port, kept across restarts).
 
     ``catalog_path`` seeds a new hall's catalog (default: the shipped sample catalog), and ``chinese-calendar``
     its holiday table; a hall seeded before keeps its own."""
 
     def __init__(
-        self, db_path: Path | str, host: str = "127.0.0.1", port: int = 0, catalog_path: Path | str | None = None
+        self,
+        db: Path | str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        catalog_path: Path | str | None = None,
+        keys: Path | None = None,
     ) -> None:
-        self.storage = SqliteHallStorage(db_path)
+        self.storage = open_storage(db, keys)
+        self.database_options = ["--db", str(db), *(["--keys", str(keys)] if keys else [])]
+        """How ``kiosk hall …`` commands reach this hall's database."""
         self.storage.seed_catalog(load_catalog(catalog_path))
         seed_holidays(self.storage)
         self.app = create_app(self.storage)

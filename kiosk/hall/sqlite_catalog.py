@@ -1,5 +1,5 @@
 """The SQLite hall's service catalog: seeded once, edited by staff, pulled by kiosks by version. Mixed into
-:class:`~kiosk.hall.sqlite_storage.SqliteHallStorage`, whose database (``_write``, ``_read``) it shares.
+:class:`~kiosk.hall.sqlite_storage.SqlHallStorage`, whose database (``_write``, ``_read``) it shares.
 
 A removed item keeps its row with ``item`` NULL and a new version, so kiosks learn of the removal as of any change.
 """

@@ -1,14 +1,14 @@
 """The SQLite hall's enrolment and tokens: the single-use codes kiosks enrol with, the bearer tokens of kiosks and
 staff (kept as their hash only), and whose token a request carries. Mixed into
-:class:`~kiosk.hall.sqlite_storage.SqliteHallStorage`, whose database (``_write``, ``_read``) and keys it shares."""
+:class:`~kiosk.hall.sqlite_storage.SqlHallStorage`, whose database (``_write``, ``_read``) and keys it shares."""
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import uuid
 
 from kiosk.hall.models import Enrolment
+from kiosk.hall.schema import RowConflict
 from kiosk.hall.sqlite_db import Connect
 from kiosk.hall.storage import (
     CODE_ALPHABET,
@@ -37,7 +37,7 @@ class SqliteEnrolment:
                     db.execute(
                         "INSERT INTO enrolment_codes (code, created_at) VALUES (?, ?)", [code, iso_seconds(utc_now())]
                     )
-            except sqlite3.IntegrityError:  # the same code drawn twice: draw again
+            except RowConflict:  # the same code drawn twice: draw again
                 continue
             return f"{code[:4]}-{code[4:]}"
 

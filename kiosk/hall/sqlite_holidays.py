@@ -1,5 +1,5 @@
 """The SQLite hall's holiday table: seeded once, imported by staff, pulled by kiosks by version. Mixed into
-:class:`~kiosk.hall.sqlite_storage.SqliteHallStorage`, whose database (``_write``, ``_read``) it shares.
+:class:`~kiosk.hall.sqlite_storage.SqlHallStorage`, whose database (``_write``, ``_read``) it shares.
 
 A day taken out of the table stays as kind ``normal`` with a new version, so kiosks learn of it as of any change.
 """

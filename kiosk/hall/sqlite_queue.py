@@ -1,5 +1,5 @@
 """The SQLite hall's queue (:class:`~kiosk.hall.queue.QueueStorage`): tickets, calls, boards and their tokens.
-Mixed into :class:`~kiosk.hall.sqlite_storage.SqliteHallStorage`, whose database (``_write``, ``_read``) it shares.
+Mixed into :class:`~kiosk.hall.sqlite_storage.SqlHallStorage`, whose database (``_write``, ``_read``) it shares.
 
 A call is one immediate transaction (finish the window's ticket, pick the next, call it), so two windows calling
 at once never get the same ticket. Every change to a ticket takes the next value of the ``queue_change`` counter,
@@ -27,6 +27,7 @@ from kiosk.hall.queue_models import (
     TicketPosition,
     TicketView,
 )
+from kiosk.hall.schema import RowConflict
 from kiosk.hall.sqlite_db import Connect, next_value
 from kiosk.hall.storage import NotFound, Principal, QueueConflict, Rejected, iso_seconds, token_hash, utc_now
 from kiosk.queue_rule import QueueRule, call_order, next_ticket, people_ahead
@@ -120,7 +121,7 @@ class SqliteQueue(QueueStorage):
                 )
                 db.execute("UPDATE kiosks SET last_seen = ? WHERE kiosk_id = ?", [now, sender.kiosk_id])
             return True
-        except sqlite3.IntegrityError:
+        except RowConflict:
             with self._read() as db:
                 row = db.execute(
                     "SELECT content_hash FROM queue_tickets WHERE station_id = ? AND day = ? AND category = ?"

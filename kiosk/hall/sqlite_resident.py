@@ -1,6 +1,6 @@
 """The SQLite hall's part that serves residents beyond the case (:class:`~kiosk.hall.resident.ResidentServices`):
 materials on file, payment orders, materials by post, appointments. Mixed into
-:class:`~kiosk.hall.sqlite_storage.SqliteHallStorage`, whose database (``_write``, ``_read``) it shares."""
+:class:`~kiosk.hall.sqlite_storage.SqlHallStorage`, whose database (``_write``, ``_read``) it shares."""
 
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ from kiosk.hall.models import (
     SubmissionAnswer,
     SubmissionIn,
 )
+from kiosk.hall.schema import Database, RowConflict
 from kiosk.hall.sqlite_catalog import SqliteCatalog
 from kiosk.hall.sqlite_db import SqliteDatabase, next_value
 from kiosk.hall.sqlite_enrolment import SqliteEnrolment
@@ -72,32 +73,28 @@ _CASE_FIELDS = (
 _CHUNK = 500  # ids per IN (...): well under SQLite's limit on bound parameters
 
 
-class SqliteHallStorage(
-    SqliteEnrolment, SqliteCatalog, SqliteHolidays, SqliteResidentServices, SqliteQueue, HallStorage
-):
-    """The hall's storage in one SQLite file (:class:`~kiosk.hall.sqlite_db.SqliteDatabase`: WAL,
-    ``synchronous=FULL``, one connection behind a lock, as the API serves requests from a thread pool). Other
-    processes (``kiosk hall advance`` while the hall serves) share the file safely: every write is an immediate
-    transaction.
+class SqlHallStorage(SqliteEnrolment, SqliteCatalog, SqliteHolidays, SqliteResidentServices, SqliteQueue, HallStorage):
+    """The hall's storage on a SQL ``database`` (:class:`~kiosk.hall.sqlite_db.SqliteDatabase` or
+    :class:`~kiosk.hall.postgres_db.PostgresDatabase`): the queries here and in the mixins are written once, in
+    the SQL both speak, each write one serialised transaction.
 
-    The hall's keys are not in the file: they come from the environment or a key file beside it
-    (:mod:`kiosk.hall.keyfile`); a file made before, which kept them in ``meta``, gives them up on opening."""
+    The hall's keys are not in the database: they come from the environment or ``keys_file``
+    (:mod:`kiosk.hall.keyfile`); a database made before, which kept them in ``meta``, gives them up on opening."""
 
-    def __init__(self, path: Path | str, environ: Mapping[str, str] = os.environ) -> None:
-        self._database = SqliteDatabase(path)
-        self.path = self._database.path
-        self._write = self._database.write
-        self._read = self._database.read
-        self._keys = self._load_keys(environ)
+    def __init__(self, database: Database, keys_file: Path | None, environ: Mapping[str, str] = os.environ) -> None:
+        self._database = database
+        self._write = database.write
+        self._read = database.read
+        self._keys = self._load_keys(keys_file, environ)
 
     def close(self) -> None:
         self._database.close()
 
-    def _load_keys(self, environ: Mapping[str, str]) -> HallKeys:
+    def _load_keys(self, keys_file: Path | None, environ: Mapping[str, str]) -> HallKeys:
         names = list(LEGACY_NAMES.values())
         with self._read() as db:
             legacy = dict(db.execute("SELECT key, value FROM meta WHERE key IN (?, ?, ?)", names).fetchall())
-        keys = load_hall_keys(keys_path(self.path), environ, legacy)
+        keys = load_hall_keys(keys_file, environ, legacy)
         if legacy:
             with self._write() as db:
                 db.execute("DELETE FROM meta WHERE key IN (?, ?, ?)", names)
@@ -158,7 +155,7 @@ class SqliteHallStorage(
                 )
                 self._seen(db, sender, answer.received_at)
             return True, answer
-        except sqlite3.IntegrityError:
+        except RowConflict:
             # Another request stored this id or serial first (everything above was rolled back): replay or refuse.
             with self._read() as db:
                 row = db.execute(
@@ -285,7 +282,7 @@ class SqliteHallStorage(
                 )
                 self._seen(db, sender, now)
             return True
-        except sqlite3.IntegrityError:
+        except RowConflict:
             with self._read() as db:
                 row = db.execute(
                     "SELECT content_hash FROM evaluations WHERE submission_id = ?", [evaluation.submission_id]
@@ -338,3 +335,14 @@ class SqliteHallStorage(
             ).model_dump(mode="json")
             for kiosk_id, station_id, name, enrolled_at, last_seen, body, received_at in rows
         ]
+
+
+class SqliteHallStorage(SqlHallStorage):
+    """The hall in one SQLite file (WAL, ``synchronous=FULL``, one connection behind a lock, as the API serves
+    requests from a thread pool), its keys in a file beside it. Other processes (``kiosk hall advance`` while the
+    hall serves) share the file safely: every write is an immediate transaction."""
+
+    def __init__(self, path: Path | str, environ: Mapping[str, str] = os.environ, keys: Path | None = None) -> None:
+        database = SqliteDatabase(path)
+        self.path = database.path
+        super().__init__(database, keys or keys_path(database.path), environ)

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import psycopg
 import pytest
 import requests
 
@@ -81,7 +82,11 @@ def enrol(hall: HallServer, station: str = "DEMO01", code: str | None = None) ->
 
 def rows(hall: HallServer, sql: str) -> list[tuple]:
     """Look into the hall's database, as its operator could."""
-    with contextlib.closing(sqlite3.connect(hall.storage.path)) as db:
+    database = hall.database_options[1]
+    if database.startswith("postgresql://"):
+        with psycopg.connect(database) as db:
+            return db.execute(sql).fetchall()
+    with contextlib.closing(sqlite3.connect(database)) as db:
         return db.execute(sql).fetchall()
 
 
@@ -394,29 +399,29 @@ def test_cli_cases_advance_and_fleet(hall, kiosk, capsys):
     serial = "DEMO01-261123-0001-X"
     body = kiosk.submission(serial)
     kiosk.put(body)
-    db = str(hall.storage.path)  # the CLI opens the database beside the running hall
-    assert run(["hall", "cases", "--db", db, "--json"]) == 0
+    db = hall.database_options  # the CLI opens the database beside the running hall
+    assert run(["hall", "cases", *db, "--json"]) == 0
     [case] = json.loads(capsys.readouterr().out)
     assert {"serial", "item", "stage", "kiosk", "case_number", "received_at", "submission_id"} <= set(case)
     assert (case["serial"], case["item"], case["stage"], case["kiosk"]) == (serial, "MZ0001", "申请", "DEMO01")
     assert case["submission_id"] == body["id"]
-    assert run(["hall", "cases", "--db", db]) == 0
+    assert run(["hall", "cases", *db]) == 0
     assert serial in capsys.readouterr().out
 
-    assert run(["hall", "advance", serial, "--db", db, "--note", "窗口已受理"]) == 0
+    assert run(["hall", "advance", serial, *db, "--note", "窗口已受理"]) == 0
     assert "受理" in capsys.readouterr().out
     assert kiosk.call("GET", f"/v1/cases/{serial}").json()["history"][-1]["note"] == "窗口已受理"
     for _ in STAGES[2:]:
-        assert run(["hall", "advance", serial, "--db", db]) == 0
-    assert run(["hall", "advance", serial, "--db", db]) == 2
-    assert run(["hall", "advance", "NOPE", "--db", db]) == 1
+        assert run(["hall", "advance", serial, *db]) == 0
+    assert run(["hall", "advance", serial, *db]) == 2
+    assert run(["hall", "advance", "NOPE", *db]) == 1
     capsys.readouterr()
 
     kiosk.call("POST", "/v1/heartbeats", json={"at": "2026-11-23T02:00:00Z", "version": "1", "pending": 0})
-    assert run(["hall", "fleet", "--db", db, "--json"]) == 0
+    assert run(["hall", "fleet", *db, "--json"]) == 0
     [seen] = json.loads(capsys.readouterr().out)
     assert seen["station_id"] == "DEMO01" and seen["heartbeat"]["pending"] == 0
-    assert run(["hall", "fleet", "--db", db]) == 0
+    assert run(["hall", "fleet", *db]) == 0
     assert "DEMO01" in capsys.readouterr().out
 
 

@@ -24,14 +24,14 @@ def rows_2027() -> list[dict[str, str]]:
         return list(csv.DictReader(file))
 
 
-def import_file(db: Path, path: Path) -> int:
-    return main(["hall", "holidays", "import", str(path), "--db", str(db)])
+def import_file(hall: HallServer, path: Path) -> int:
+    return main(["hall", "holidays", "import", str(path), *hall.database_options])
 
 
-def listed(db: Path, capsys, *options: str) -> list[dict[str, str]]:
+def listed(hall: HallServer, capsys, *options: str) -> list[dict[str, str]]:
     """What ``kiosk hall holidays list --json`` prints."""
     capsys.readouterr()
-    assert main(["hall", "holidays", "list", "--db", str(db), "--json", *options]) == 0
+    assert main(["hall", "holidays", "list", *hall.database_options, "--json", *options]) == 0
     return json.loads(capsys.readouterr().out)
 
 
@@ -57,7 +57,7 @@ def test_a_new_hall_seeds_its_table_from_the_library_on_its_first_start_only(tmp
 
     take_out = tmp_path / "take-out.csv"
     take_out.write_text("date,kind,name\n2026-10-07,normal,\n", encoding="utf-8")
-    assert import_file(db, take_out) == 0
+    assert import_file(first, take_out) == 0
     assert "移除 1" in capsys.readouterr().out
     first.storage.close()
 
@@ -78,11 +78,10 @@ def test_a_day_imported_before_the_first_start_stays_the_staffs(tmp_path):
 
 
 def test_staff_import_a_csv_then_correct_it_with_json(hall, tmp_path, capsys):
-    db = hall.storage.path
-    assert import_file(db, HOLIDAYS_2027) == 0
+    assert import_file(hall, HOLIDAYS_2027) == 0
     assert "新增 35、修改 0、移除 0、未变 0 天" in capsys.readouterr().out
-    assert listed(db, capsys, "--year", "2027") == rows_2027()
-    assert import_file(db, HOLIDAYS_2027) == 0  # the same file again changes nothing
+    assert listed(hall, capsys, "--year", "2027") == rows_2027()
+    assert import_file(hall, HOLIDAYS_2027) == 0  # the same file again changes nothing
     assert "未变 35 天" in capsys.readouterr().out
     assert hall.storage.holiday_changes(0).version == 2
 
@@ -100,17 +99,17 @@ def test_staff_import_a_csv_then_correct_it_with_json(hall, tmp_path, capsys):
         ),
         encoding="utf-8",
     )
-    assert import_file(db, correction) == 0
+    assert import_file(hall, correction) == 0
     assert "新增 1、修改 1、移除 1、未变 1 天，表的版本 3" in capsys.readouterr().out
-    days = {day["date"]: day for day in listed(db, capsys, "--year", "2027")}
+    days = {day["date"]: day for day in listed(hall, capsys, "--year", "2027")}
     assert days["2027-10-08"] == {"date": "2027-10-08", "kind": "holiday", "name": "国庆节"}
     assert days["2027-06-09"]["name"] == "端午" and "2027-10-09" not in days
     assert len(days) == 35
 
-    assert main(["hall", "holidays", "list", "--db", str(db), "--year", "2027"]) == 0
+    assert main(["hall", "holidays", "list", *hall.database_options, "--year", "2027"]) == 0
     out = capsys.readouterr().out
     assert "2027-09-26  周日  调休上班  国庆节" in out and "2027-10-08  周五  放假" in out
-    assert main(["hall", "holidays", "list", "--db", str(db), "--year", "2031"]) == 0
+    assert main(["hall", "holidays", "list", *hall.database_options, "--year", "2031"]) == 0
     assert "没有这一年" in capsys.readouterr().out
 
 
@@ -153,7 +152,7 @@ def test_a_bad_file_names_each_problem_with_its_line_and_imports_nothing(case, h
     else:
         path.write_text(text, encoding="utf-8")
     before = hall.storage.holiday_changes(0)
-    assert import_file(hall.storage.path, path) == 2
+    assert import_file(hall, path) == 2
     *problems, summary = capsys.readouterr().err.splitlines()
     assert [p.split(": ", 1)[0] for p in problems] == [f"{path}:{line}" if line else str(path) for line in lines]
     assert f"{len(lines)} 处问题，什么都没有导入" in summary
@@ -167,12 +166,12 @@ def test_kiosks_pull_the_table_by_version(hall, token, tmp_path):
     assert [HolidayDay(**day) for day in full.json()["days"]] == library_days()
     assert pull(hall, token, 1).json() == {"version": 1, "days": []}
 
-    assert import_file(hall.storage.path, HOLIDAYS_2027) == 0
+    assert import_file(hall, HOLIDAYS_2027) == 0
     changed = pull(hall, token, 1).json()
     assert changed["version"] == 2 and changed["days"] == rows_2027()  # only the new days, in date order
     fix = tmp_path / "fix.csv"
     fix.write_text("date,kind,name\n2027-10-09,normal,\n2026-10-07,normal,\n", encoding="utf-8")
-    assert import_file(hall.storage.path, fix) == 0
+    assert import_file(hall, fix) == 0
     assert pull(hall, token, 2).json() == {
         "version": 3,
         "days": [

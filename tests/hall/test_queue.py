@@ -217,7 +217,7 @@ def test_the_staff_command_line(hall, capsys):
         issued = today + timedelta(seconds=n)
         made = TicketIn(day=issued.date().isoformat(), category="A", number=n, issued_at=issued.isoformat())
         hall.storage.record_ticket(Principal("kiosk", "k-1", "HT01"), made, content_hash(made))
-    db = ["--db", str(hall.storage.path)]
+    db = hall.database_options
 
     def run(*argv: str) -> tuple[int, str]:
         status = main(["hall", *argv, *db])

@@ -132,8 +132,8 @@ def test_a_code_signed_by_another_key_or_altered_is_refused():
 
 def test_staff_book_from_the_command_line(hall, capsys):
     hall.stop()
-    db = str(hall.storage.path)
-    code = main(["hall", "appointment", "MZ0001", "2026-11-23", "09:00-10:00", "--holder", "王秀英", "--db", db])
+    db = hall.database_options
+    code = main(["hall", "appointment", "MZ0001", "2026-11-23", "09:00-10:00", "--holder", "王秀英", *db])
     printed = capsys.readouterr().out
     assert code == 0 and "王**" in printed and printed.strip().splitlines()[-1].startswith("APPT1.")
-    assert main(["hall", "appointment", "MZ0001", "2026-11-23", "9-10", "--db", db]) == 2
+    assert main(["hall", "appointment", "MZ0001", "2026-11-23", "9-10", *db]) == 2
