@@ -71,8 +71,12 @@ class PostgresDatabase:
         except psycopg.Error as exc:
             raise HallError(f"连不上大厅数据库 {shown(url)}（{type(exc).__name__}: {exc}）") from None
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_size, open=True, timeout=30.0)
-        with self.write() as db:
-            migrate(db, "postgresql")
+        try:
+            with self.write() as db:
+                migrate(db, "postgresql")
+        except BaseException:
+            self._pool.close()
+            raise
 
     def close(self) -> None:
         self._pool.close()

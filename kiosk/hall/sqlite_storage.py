@@ -85,7 +85,11 @@ class SqlHallStorage(SqliteEnrolment, SqliteCatalog, SqliteHolidays, SqliteResid
         self._database = database
         self._write = database.write
         self._read = database.read
-        self._keys = self._load_keys(keys_file, environ)
+        try:
+            self._keys = self._load_keys(keys_file, environ)
+        except BaseException:
+            database.close()
+            raise
 
     def close(self) -> None:
         self._database.close()
