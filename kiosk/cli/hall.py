@@ -1,6 +1,6 @@
 """The ``kiosk hall`` commands: run the reference central hall and do its staff's work from a shell.
 
-    kiosk hall serve --db PATH [--host 127.0.0.1] [--port 8700] [--catalog DIR]
+    kiosk hall serve --db PATH|URL [--keys FILE] [--host 127.0.0.1] [--port 8700] [--catalog DIR] [--workers N]
     kiosk hall enroll-code --db PATH            a single-use code for a technician's ``kiosk enroll``
     kiosk hall staff-token --db PATH            a bearer token for the staff endpoints
     kiosk hall cases --db PATH [--json]         every case, newest first
@@ -9,21 +9,24 @@
     kiosk hall holidays import FILE | list      the holiday table (kiosk.cli.hall_holidays)
     kiosk hall call | queue | recall | skip | hold | resume | board-token | queue-rule   (kiosk.cli.hall_queue)
 
-The database and its folders are made on first use. Exit codes: 0 done, 1 no such case, 2 the case is at its
-last stage already, or the database or port cannot be used.
+``--db`` is a SQLite file or a ``postgresql://`` URL; ``--keys`` the hall's key file (beside a SQLite file unless
+given; with PostgreSQL it or ``KIOSK_HALL_KEYS`` is required). The database and its folders are made on first use.
+Exit codes: 0 done, 1 no such case, 2 the case is at its last stage already, or the database or port cannot be
+used.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.cli import hall_holidays, hall_queue, hall_services
-from kiosk.hall.backends import open_storage, shown
+from kiosk.hall.backends import DB_VARIABLE, KEYS_VARIABLE, open_storage, shown
 from kiosk.hall.sqlite_storage import SqlHallStorage
 from kiosk.hall.storage import CaseFinished, HallError, NotFound
 
@@ -43,6 +46,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8700, help="port to listen on (default 8700)")
     serve.add_argument("--catalog", type=Path, help="catalog folder for a new hall (default: the shipped sample)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes on one database (default 1; several: PostgreSQL)"
+    )
     command("enroll-code", _enroll_code, "print a new single-use enrolment code")
     command("staff-token", _staff_token, "print a new staff token")
     cases = command("cases", _cases, "list every case, newest first")
@@ -99,17 +105,34 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"kiosk: 无法在 {args.host}:{args.port} 监听：{exc.strerror}", file=sys.stderr)
             return 2
         port = sock.getsockname()[1]
-        config = uvicorn.Config(create_app(storage), host=args.host, port=port, log_level="warning")
         host = f"[{args.host}]" if ":" in args.host else args.host
-        print(f"大厅已启动：http://{host}:{port}（数据库 {shown(args.db)}，Ctrl+C 结束）", flush=True)
+        workers = f"，{args.workers} 个进程" if args.workers > 1 else ""
+        print(f"大厅已启动：http://{host}:{port}（数据库 {shown(args.db)}{workers}，Ctrl+C 结束）", flush=True)
         try:
-            uvicorn.Server(config).run(sockets=[sock])
+            if args.workers > 1:
+                _serve_workers(args, port, sock)
+            else:
+                config = uvicorn.Config(create_app(storage), host=args.host, port=port, log_level="warning")
+                uvicorn.Server(config).run(sockets=[sock])
         except KeyboardInterrupt:  # uvicorn shuts down gracefully, then raises the Ctrl+C again for its caller
             pass
         print("大厅已停止")
     finally:
         storage.close()
     return 0
+
+
+def _serve_workers(args: argparse.Namespace, port: int, sock) -> None:
+    """uvicorn's worker processes on the one listening socket, each opening the storage itself
+    (:func:`kiosk.hall.app.app_from_environment`): nothing a request needs is kept in a worker's memory."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    os.environ[DB_VARIABLE] = args.db
+    os.environ[KEYS_VARIABLE] = str(args.keys or "")
+    factory = "kiosk.hall.app:app_from_environment"
+    config = uvicorn.Config(factory, factory=True, host=args.host, port=port, workers=args.workers, log_level="warning")
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def _enroll_code(args: argparse.Namespace) -> int:

@@ -11,6 +11,9 @@ No ``from __future__ import annotations`` in the modules whose endpoints FastAPI
 to the functions that build the routers.
 """
 
+import os
+from pathlib import Path
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -21,6 +24,7 @@ from kiosk.hall.api_queue import queue_router
 from kiosk.hall.api_resident import resident_router
 from kiosk.hall.api_staff import staff_router
 from kiosk.hall.auth import bearer_auth
+from kiosk.hall.backends import DB_VARIABLE, KEYS_VARIABLE, open_storage
 from kiosk.hall.intake import field_errors
 from kiosk.hall.storage import (
     CaseFinished,
@@ -33,6 +37,13 @@ from kiosk.hall.storage import (
 )
 
 _STATUS = {EnrolmentRefused: 403, Rejected: 422, NotFound: 404, CaseFinished: 409, QueueConflict: 409}
+
+
+def app_from_environment() -> FastAPI:
+    """The API of one worker process of ``kiosk hall serve --workers N``, over the storage its parent named in
+    ``KIOSK_HALL_DB`` and ``KIOSK_HALL_KEYS_FILE`` (the parent made and seeded it; the keys file exists)."""
+    keys = os.environ.get(KEYS_VARIABLE, "")
+    return create_app(open_storage(os.environ[DB_VARIABLE], Path(keys) if keys else None))
 
 
 def create_app(storage: HallStorage) -> FastAPI:

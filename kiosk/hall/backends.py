@@ -13,6 +13,10 @@ from urllib.parse import urlsplit, urlunsplit
 from kiosk.hall.sqlite_storage import SqlHallStorage, SqliteHallStorage
 from kiosk.hall.storage import HallError
 
+DB_VARIABLE = "KIOSK_HALL_DB"
+KEYS_VARIABLE = "KIOSK_HALL_KEYS_FILE"
+"""What ``kiosk hall serve --workers N`` hands its worker processes: ``--db`` and ``--keys``."""
+
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
