@@ -1,7 +1,7 @@
 """Which back-end a hall's ``--db`` names: a ``postgresql://`` URL or a SQLite file, never one taken for the other.
 
-    >>> storage = open_storage("hall.db")                                   # SQLite, keys in hall.db.keys
-    >>> storage = open_storage("postgresql://hall@db/hall", Path("/etc/kiosk-hall/keys"))
+>>> storage = open_storage("hall.db")                                   # SQLite, keys in hall.db.keys
+>>> storage = open_storage("postgresql://hall@db/hall", Path("/etc/kiosk-hall/keys"))
 """
 
 from __future__ import annotations
