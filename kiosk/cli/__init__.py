@@ -31,6 +31,7 @@ from config.settings import SettingsError
 from devices import DeviceError
 from kiosk.catalog import CatalogError
 from kiosk.cli import board, catalog, devices, display, doctor, hall, i18n, pin, run, serve, sync
+from kiosk.hall.storage import HallError
 from offline_cache import CacheError
 from offline_cache.envelope import EnvelopeError
 from offline_cache.hall_client import SyncError
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except (SyncError, EnvelopeError):
         raise  # CacheErrors too, but one that reaches here is a bug (a command catches its own): the traceback
-    except (SettingsError, CatalogError, CacheError, DeviceError) as exc:
+    except (SettingsError, CatalogError, CacheError, DeviceError, HallError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
 

@@ -23,6 +23,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 from kiosk.cli import hall_holidays, hall_queue, hall_services
@@ -59,7 +60,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     fleet = command("fleet", _fleet, "list the enrolled kiosks and their latest heartbeat")
     fleet.add_argument("--json", action="store_true", help="print a JSON list of kiosk objects")
     hall_services.register(command)
-    hall_queue.register(command, _open)
+    hall_queue.register(command, open_hall)
     hall_holidays.register(hall_commands)
 
 
@@ -75,14 +76,13 @@ def add_database_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _open(args: argparse.Namespace) -> SqlHallStorage | None:
+def open_hall(args: argparse.Namespace) -> SqlHallStorage:
+    """The storage ``--db`` and ``--keys`` name, for one command to close. Raises :class:`HallError` saying why it
+    cannot be opened (the command line prints it and exits 2)."""
     try:
         return open_storage(args.db, args.keys)
-    except HallError as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
     except (sqlite3.Error, OSError) as exc:
-        print(f"kiosk: 大厅数据库 {args.db} 无法使用：{exc}", file=sys.stderr)
-    return None
+        raise HallError(f"大厅数据库 {args.db} 无法使用：{exc}") from exc
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -93,10 +93,7 @@ def _serve(args: argparse.Namespace) -> int:
     from kiosk.hall.holidays import seed_holidays
     from kiosk.hall.runner import listening_socket
 
-    storage = _open(args)
-    if storage is None:
-        return 2
-    try:
+    with closing(open_hall(args)) as storage:
         storage.seed_catalog(load_catalog(args.catalog))
         seed_holidays(storage)
         try:
@@ -117,8 +114,6 @@ def _serve(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:  # uvicorn shuts down gracefully, then raises the Ctrl+C again for its caller
             pass
         print("大厅已停止")
-    finally:
-        storage.close()
     return 0
 
 
@@ -136,32 +131,20 @@ def _serve_workers(args: argparse.Namespace, port: int, sock) -> None:
 
 
 def _enroll_code(args: argparse.Namespace) -> int:
-    if (storage := _open(args)) is None:
-        return 2
-    try:
+    with closing(open_hall(args)) as storage:
         print(storage.new_enrolment_code())
-    finally:
-        storage.close()
     return 0
 
 
 def _staff_token(args: argparse.Namespace) -> int:
-    if (storage := _open(args)) is None:
-        return 2
-    try:
+    with closing(open_hall(args)) as storage:
         print(storage.new_staff_token())
-    finally:
-        storage.close()
     return 0
 
 
 def _cases(args: argparse.Namespace) -> int:
-    if (storage := _open(args)) is None:
-        return 2
-    try:
+    with closing(open_hall(args)) as storage:
         cases = storage.cases()
-    finally:
-        storage.close()
     if args.json:
         print(json.dumps(cases, ensure_ascii=False, indent=2))
     elif not cases:
@@ -175,29 +158,22 @@ def _cases(args: argparse.Namespace) -> int:
 
 
 def _advance(args: argparse.Namespace) -> int:
-    if (storage := _open(args)) is None:
-        return 2
-    try:
-        case = storage.advance(args.serial, args.note)
-    except NotFound as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
-        return 1
-    except CaseFinished as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        storage.close()
+    with closing(open_hall(args)) as storage:
+        try:
+            case = storage.advance(args.serial, args.note)
+        except NotFound as exc:
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return 1
+        except CaseFinished as exc:
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return 2
     print(f"{case.serial}（{case.case_number}）已推进到「{case.stage}」")
     return 0
 
 
 def _fleet(args: argparse.Namespace) -> int:
-    if (storage := _open(args)) is None:
-        return 2
-    try:
+    with closing(open_hall(args)) as storage:
         kiosks = storage.fleet()
-    finally:
-        storage.close()
     if args.json:
         print(json.dumps(kiosks, ensure_ascii=False, indent=2))
     elif not kiosks:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,10 +47,10 @@ def add_database_options(parser: argparse.ArgumentParser) -> None:
     add(parser)
 
 
-def _open(args: argparse.Namespace) -> SqlHallStorage | None:
-    from kiosk.cli.hall import _open as open_storage  # not at the top: kiosk.cli.hall imports this module
+def _open(args: argparse.Namespace) -> SqlHallStorage:
+    from kiosk.cli.hall import open_hall  # not at the top: kiosk.cli.hall imports this module
 
-    return open_storage(args)
+    return open_hall(args)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -60,13 +61,9 @@ def _import(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print(_("kiosk: 文件有 {count} 处问题，什么都没有导入", count=len(exc.problems)), file=sys.stderr)
         return 2
-    if (storage := _open(args)) is None:
-        return 2
-    try:
+    with closing(_open(args)) as storage:
         seed_holidays(storage)  # first, or a day taken out (normal) would come back with the seeding
         done = storage.import_holidays(days)
-    finally:
-        storage.close()
     print(
         _(
             "已导入 {file}：新增 {added}、修改 {changed}、移除 {removed}、未变 {unchanged} 天，表的版本 {version}",
@@ -82,12 +79,8 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    if (storage := _open(args)) is None:
-        return 2
-    try:
+    with closing(_open(args)) as storage:
         days = storage.holidays(args.year)
-    finally:
-        storage.close()
     if args.json:
         print(json.dumps([day.model_dump() for day in days], ensure_ascii=False, indent=2))
         return 0

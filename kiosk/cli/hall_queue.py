@@ -18,6 +18,7 @@ import json
 import re
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import replace
 from functools import partial
 
@@ -26,7 +27,7 @@ from kiosk.hall.storage import HallStorage, NotFound, QueueConflict, Rejected
 from kiosk.queue_rule import QueueRule
 
 Command = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
-Open = Callable[[argparse.Namespace], HallStorage | None]
+Open = Callable[[argparse.Namespace], HallStorage]
 
 _ACTIONS = {
     "recall": "call a called ticket again to its window",
@@ -68,18 +69,15 @@ def _ticket(view: TicketView) -> str:
 
 
 def _run(open_storage: Open, args: argparse.Namespace, work: Callable[[HallStorage], int]) -> int:
-    if (storage := open_storage(args)) is None:
-        return 2
-    try:
-        return work(storage)
-    except NotFound as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
-        return 1
-    except (QueueConflict, Rejected) as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
-        return 2
-    finally:
-        storage.close()
+    with closing(open_storage(args)) as storage:
+        try:
+            return work(storage)
+        except NotFound as exc:
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return 1
+        except (QueueConflict, Rejected) as exc:
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return 2
 
 
 def _call(open_storage: Open, args: argparse.Namespace) -> int:

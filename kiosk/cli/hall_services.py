@@ -8,6 +8,7 @@ import json
 import re
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from datetime import date
 
 from kiosk.hall.storage import NotFound, Rejected
@@ -33,9 +34,9 @@ def register(command: Command) -> None:
 
 
 def _open(args: argparse.Namespace):
-    from kiosk.cli.hall import _open as open_storage
+    from kiosk.cli.hall import open_hall
 
-    return open_storage(args)
+    return open_hall(args)
 
 
 def _appointment(args: argparse.Namespace) -> int:
@@ -43,15 +44,11 @@ def _appointment(args: argparse.Namespace) -> int:
     if window is None:
         print("kiosk: 时段应写成 HH:MM-HH:MM，例如 09:00-10:00", file=sys.stderr)
         return 2
-    if (storage := _open(args)) is None:
-        return 2
-    try:
+    with closing(_open(args)) as storage:
         if storage.catalog_item(args.item) is None:
             print(f"kiosk: 目录中没有事项 {args.item}", file=sys.stderr)
             return 2
         issued = storage.book_appointment(args.item, args.day, window[1], window[2], args.holder)
-    finally:
-        storage.close()
     if args.qr:
         import qrcode
 
@@ -62,12 +59,8 @@ def _appointment(args: argparse.Namespace) -> int:
 
 
 def _appointments(args: argparse.Namespace) -> int:
-    if (storage := _open(args)) is None:
-        return 2
-    try:
+    with closing(_open(args)) as storage:
         found = storage.appointments(args.day)
-    finally:
-        storage.close()
     if args.json:
         print(json.dumps(found, ensure_ascii=False, indent=2))
     for a in [] if args.json else found:
@@ -77,31 +70,25 @@ def _appointments(args: argparse.Namespace) -> int:
 
 
 def _received(args: argparse.Namespace) -> int:
-    if (storage := _open(args)) is None:
-        return 2
-    try:
-        case = storage.materials_received(args.serial)
-    except NotFound as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        storage.close()
+    with closing(_open(args)) as storage:
+        try:
+            case = storage.materials_received(args.serial)
+        except NotFound as exc:
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return 1
     print(f"{case.serial}（{case.case_number}）的邮寄材料已收到")
     return 0
 
 
 def _paid(args: argparse.Namespace) -> int:
-    if (storage := _open(args)) is None:
-        return 2
-    try:
-        case = next((c for c in storage.cases() if c["serial"] == args.serial), None)
-        if case is None:
-            raise NotFound(f"大厅没有流水号为 {args.serial} 的申请")
-        payment = storage.mark_paid(case["submission_id"])
-    except (NotFound, Rejected) as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        storage.close()
+    with closing(_open(args)) as storage:
+        try:
+            case = next((c for c in storage.cases() if c["serial"] == args.serial), None)
+            if case is None:
+                raise NotFound(f"大厅没有流水号为 {args.serial} 的申请")
+            payment = storage.mark_paid(case["submission_id"])
+        except (NotFound, Rejected) as exc:
+            print(f"kiosk: {exc}", file=sys.stderr)
+            return 1
     print(f"{payment.serial} 已缴费 {payment.cents / 100:.2f} 元")
     return 0
