@@ -6,6 +6,7 @@ Review a changed snapshot in snapshot_report.html before accepting it with --sna
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 
 from devices.samples import DEMO_CARDS as SAMPLE_CARDS
 from devices.speaker import RecordingSpeaker
@@ -29,9 +30,12 @@ async def _settle(pilot) -> None:
 async def _still(pilot) -> None:
     """Settle, rest the pointer on the title bar and wait out a pressed button's 0.2 s flash, so the picture does
     not depend on machine load (Textual finds the widget under a resting pointer one refresh after a screen
-    change: the button last clicked may or may not be drawn hovered)."""
+    change: the button last clicked may or may not be drawn hovered), with text cursors held on."""
     await _settle(pilot)
     await pilot.hover(offset=(0, 0))
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False  # a blinking cursor is caught on or off by chance: hold it on
+    await pilot.pause()
     for _ in range(40):
         if not pilot.app.screen.query(".-active"):
             break
