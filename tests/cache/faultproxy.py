@@ -16,7 +16,8 @@ moment from the test's thread::
 
 Every fault mode except ``refuse`` takes ``only_path=``: the fault then hits only requests for that path (query string
 ignored) and every other request passes through. ``requests_seen`` lists ``(method, path)`` of every request read, in
-all modes; ``forwarded`` counts the requests actually sent to the server.
+all modes; ``forwarded`` counts the requests actually sent to the server, and ``wait_for_answers()`` waits until the
+server has answered each of them.
 """
 
 from __future__ import annotations
@@ -210,6 +211,8 @@ class FaultProxy:
         self.port = 0
         self.forwarded = 0
         self._lock = threading.Lock()
+        self._answered = threading.Condition(self._lock)  # notified when a forwarded request has its answer
+        self._in_flight = 0
         self._mode = _Mode("pass")
         self._release = threading.Event()  # set when the mode changes: blackholed connections are let go
         self._seen: list[tuple[str, str]] = []
@@ -231,6 +234,15 @@ class FaultProxy:
         """``(method, path)`` of every request read so far, in order (a snapshot copy)."""
         with self._lock:
             return list(self._seen)
+
+    def wait_for_answers(self, timeout: float = 10.0) -> None:
+        """Wait until the server has answered every request forwarded to it, whatever the client saw of the answer.
+
+        A client that gave up at its read timeout returns before a slow server has done the work; a test that then
+        looks at the server's state waits here first."""
+        with self._answered:
+            if not self._answered.wait_for(lambda: self._in_flight == 0, timeout):
+                raise TimeoutError(f"the server did not answer {self._in_flight} request(s) within {timeout} s")
 
     def start(self) -> FaultProxy:
         with self._lock:
@@ -429,6 +441,7 @@ class FaultProxy:
                 upstream.close()
                 return None
             self._sockets.add(upstream)
+            self._in_flight += 1
         try:
             upstream.sendall(request.encode())
             with self._lock:
@@ -439,4 +452,6 @@ class FaultProxy:
         finally:
             with self._lock:
                 self._sockets.discard(upstream)
+                self._in_flight -= 1
+                self._answered.notify_all()
             upstream.close()

@@ -122,6 +122,7 @@ def test_an_answer_lost_to_a_reset_is_reconciled_without_sending_again(store, ha
     engine = SyncEngine(store, FAST)
     status = engine.sync_once()
     assert status.pending == 3 and not status.online  # the kiosk never heard the answer
+    proxy.wait_for_answers()
     assert hall_serials(hall) == serials  # but the hall stored them
     proxy.pass_through()
     engine.wake()
