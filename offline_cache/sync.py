@@ -15,6 +15,8 @@ technician acts. The engine keeps the thread, the cadence and the state of the l
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import json
 import logging
 import random
@@ -56,6 +58,15 @@ class SyncStatus:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@functools.cache
+def software_version() -> str:
+    """The kiosk software's version as installed, for the hall's fleet view."""
+    try:
+        return importlib.metadata.version("kiosk")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 class SyncEngine:
@@ -283,8 +294,9 @@ class SyncEngine:
             counts = self.store.outbox.counts()
             body = {
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "version": "1",
+                "version": software_version(),
                 "pending": counts.pending,
+                "quarantined": counts.quarantined,
                 "oldest_pending_age_s": self._age(counts.oldest_pending_at),
                 "devices": self.heartbeat(),
             }

@@ -64,7 +64,7 @@ class DemoKeys:
         if self.demo_hall is None or serial is None:
             return
         try:
-            case = self.demo_hall.storage.advance(serial, "演示：工作人员办理")
+            case = self.demo_hall.storage.advance(serial, "演示：工作人员办理", by="演示")
         except Exception as exc:  # not yet received, or already at the last stage: say so, keep the demo going
             self.call_from_thread(
                 self.notify,

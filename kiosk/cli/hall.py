@@ -3,6 +3,8 @@
     kiosk hall serve --db PATH|URL [--keys FILE] [--host 127.0.0.1] [--port 8700] [--catalog DIR] [--workers N]
     kiosk hall enroll-code --db PATH            a single-use code for a technician's ``kiosk enroll``
     kiosk hall staff-token --db PATH            a bearer token for the staff endpoints
+    kiosk hall staff-account USER --name NAME [--role window|supervisor] [--password-stdin] --db PATH
+                                                a sign-in for the staff console at /console
     kiosk hall cases --db PATH [--json]         every case, newest first
     kiosk hall advance SERIAL --db PATH [--note TEXT]
     kiosk hall fleet --db PATH [--json]         the enrolled kiosks and their latest heartbeat
@@ -18,6 +20,7 @@ used.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sqlite3
@@ -52,6 +55,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     command("enroll-code", _enroll_code, "print a new single-use enrolment code")
     command("staff-token", _staff_token, "print a new staff token")
+    account = command("staff-account", _staff_account, "add a console account, or reset one's password and role")
+    account.add_argument("username", help="lower-case letters, digits and . _ -")
+    account.add_argument("--name", required=True, help="the person's name, shown in case histories")
+    account.add_argument("--role", choices=("window", "supervisor"), default="window", help="default: window")
+    account.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     cases = command("cases", _cases, "list every case, newest first")
     cases.add_argument("--json", action="store_true", help="print a JSON list of case objects")
     advance = command("advance", _advance, "move a case to its next stage (申请 → 受理 → 审核 → 审批 → 发证)")
@@ -142,6 +150,22 @@ def _staff_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _staff_account(args: argparse.Namespace) -> int:
+    from kiosk.hall.console.accounts import add_account
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再输一遍：") != password:
+            print("kiosk: 两次输入的密码不一样", file=sys.stderr)
+            return 2
+    with closing(open_hall(args)) as storage:
+        added = add_account(storage, args.username, args.name, args.role, password)
+    print(f"{'已添加' if added else '已更新'}工作台账号 {args.username}：在大厅地址后加 /console 登录")
+    return 0
+
+
 def _cases(args: argparse.Namespace) -> int:
     with closing(open_hall(args)) as storage:
         cases = storage.cases()
@@ -160,7 +184,7 @@ def _cases(args: argparse.Namespace) -> int:
 def _advance(args: argparse.Namespace) -> int:
     with closing(open_hall(args)) as storage:
         try:
-            case = storage.advance(args.serial, args.note)
+            case = storage.advance(args.serial, args.note, by="命令行")
         except NotFound as exc:
             print(f"kiosk: {exc}", file=sys.stderr)
             return 1

@@ -29,7 +29,7 @@ def staff_router(storage: HallStorage, auth: Auth) -> APIRouter:
     )
     def advance(serial: str, who: Staff, body: Annotated[AdvanceIn | None, Body()] = None) -> CaseView:
         """Staff: move a case to its next stage (申请 → 受理 → 审核 → 审批 → 发证), with an optional note."""
-        return storage.advance(serial, body.note if body else "")
+        return storage.advance(serial, body.note if body else "", by="员工令牌（接口）")
 
     @router.get("/v1/fleet", response_model=Fleet, responses=STAFF_ONLY)
     def fleet(who: Staff) -> Fleet:

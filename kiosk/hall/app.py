@@ -25,6 +25,7 @@ from kiosk.hall.api_resident import resident_router
 from kiosk.hall.api_staff import staff_router
 from kiosk.hall.auth import bearer_auth
 from kiosk.hall.backends import DB_VARIABLE, KEYS_VARIABLE, open_storage
+from kiosk.hall.console.router import install_console
 from kiosk.hall.intake import field_errors
 from kiosk.hall.storage import (
     CaseFinished,
@@ -68,4 +69,5 @@ def create_app(storage: HallStorage) -> FastAPI:
     auth = bearer_auth(storage)
     for router in (public_router, kiosk_router, staff_router, resident_router, queue_router):
         app.include_router(router(storage, auth))
+    install_console(app, storage)
     return app

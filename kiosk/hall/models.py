@@ -166,6 +166,11 @@ class CaseView(BaseModel):
     """The payment order of a submission with a fee: 待缴费 (pending) or 已缴费 (paid); empty for none."""
     materials_state: Literal["", "awaiting", "received"] = ""
     """Materials the applicant posts (邮寄材料): 材料寄送中 (awaiting) until the hall has them."""
+    outcome: Literal["", "returned", "refused"] = ""
+    """``returned``: sent back for missing materials (退回补正), the clock stopped until they come; ``refused``:
+    不予受理, the case closed. Empty while the case goes its normal way."""
+    outcome_note: str = ""
+    """The missing materials, or the reason for the refusal, as the resident is told."""
     history: list[HistoryEntry]
 
 
@@ -215,6 +220,8 @@ class HeartbeatIn(BaseModel):
     at: IsoDateTime
     version: Annotated[Text, Field(max_length=40)]
     pending: Annotated[int, Field(ge=0, le=2**53)]
+    quarantined: Annotated[int, Field(ge=0, le=2**53)] = 0
+    """Items the hall refused as invalid, held at the kiosk for a technician."""
     oldest_pending_age_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     devices: dict[Annotated[Text, Field(max_length=32)], DeviceState] = Field(default_factory=dict, max_length=50)
 

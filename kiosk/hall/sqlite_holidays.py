@@ -37,10 +37,11 @@ class SqliteHolidays:
 
     def holidays(self, year: int | None = None) -> list[HolidayDay]:
         with self._read() as db:
+            # a year's days by prefix: no untyped NULL parameter, which PostgreSQL cannot type
+            prefix = "" if year is None else f"{year:04d}-"
             rows = db.execute(
-                "SELECT day, kind, name FROM holidays WHERE kind != 'normal' AND (? IS NULL OR substr(day, 1, 4) = ?)"
-                " ORDER BY day",
-                [year, None if year is None else f"{year:04d}"],
+                "SELECT day, kind, name FROM holidays WHERE kind != 'normal' AND substr(day, 1, ?) = ? ORDER BY day",
+                [len(prefix), prefix],
             ).fetchall()
         return [HolidayDay(date=d, kind=k, name=n) for d, k, n in rows]
 

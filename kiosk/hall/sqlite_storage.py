@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from kiosk.hall.console.storage import applicant_shown
 from kiosk.hall.keyfile import LEGACY_NAMES, HallKeys, keys_path, load_hall_keys
 from kiosk.hall.models import (
     STAGES,
@@ -32,6 +33,7 @@ from kiosk.hall.models import (
 )
 from kiosk.hall.schema import Database, RowConflict
 from kiosk.hall.sqlite_catalog import SqliteCatalog
+from kiosk.hall.sqlite_console import SqliteConsole
 from kiosk.hall.sqlite_db import SqliteDatabase, next_value
 from kiosk.hall.sqlite_enrolment import SqliteEnrolment
 from kiosk.hall.sqlite_holidays import SqliteHolidays
@@ -53,7 +55,8 @@ from offline_cache.envelope import HallKeyPair
 
 _CASE_QUERY = (
     "SELECT s.id, s.serial, s.case_number, s.item_code, COALESCE(c.name, ''), s.stage, s.kiosk_id, s.station_id,"
-    " s.received_at, s.updated_at, COALESCE(p.state, ''), COALESCE(m.state, '') FROM submissions s"
+    " s.received_at, s.updated_at, COALESCE(p.state, ''), COALESCE(m.state, ''), s.outcome, s.outcome_note"
+    " FROM submissions s"
     " LEFT JOIN catalog c ON c.code = s.item_code AND c.item IS NOT NULL"
     " LEFT JOIN payments p ON p.submission_id = s.id LEFT JOIN mailed_materials m ON m.submission_id = s.id"
 )
@@ -69,11 +72,15 @@ _CASE_FIELDS = (
     "updated_at",
     "payment_state",
     "materials_state",
+    "outcome",
+    "outcome_note",
 )
 _CHUNK = 500  # ids per IN (...): well under SQLite's limit on bound parameters
 
 
-class SqlHallStorage(SqliteEnrolment, SqliteCatalog, SqliteHolidays, SqliteResidentServices, SqliteQueue, HallStorage):
+class SqlHallStorage(
+    SqliteEnrolment, SqliteCatalog, SqliteHolidays, SqliteResidentServices, SqliteQueue, SqliteConsole, HallStorage
+):
     """The hall's storage on a SQL ``database`` (:class:`~kiosk.hall.sqlite_db.SqliteDatabase` or
     :class:`~kiosk.hall.postgres_db.PostgresDatabase`): the queries here and in the mixins are written once, in
     the SQL both speak, each write one serialised transaction.
@@ -132,8 +139,8 @@ class SqlHallStorage(SqliteEnrolment, SqliteCatalog, SqliteHolidays, SqliteResid
                 )
                 db.execute(
                     "INSERT INTO submissions (id, serial, item_code, created_at, schema_version, content_hash,"
-                    " payload, answer, kiosk_id, station_id, case_number, stage, received_at, updated_at, change_seq)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " payload, answer, kiosk_id, station_id, case_number, stage, received_at, updated_at, change_seq,"
+                    " applicant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         submission.id,
                         submission.serial,
@@ -150,6 +157,7 @@ class SqlHallStorage(SqliteEnrolment, SqliteCatalog, SqliteHolidays, SqliteResid
                         answer.received_at,
                         answer.received_at,
                         next_value(db, "change"),
+                        applicant_shown(payload),
                     ],
                 )
                 stages = STAGES if instant else STAGES[:1]
@@ -224,25 +232,53 @@ class SqlHallStorage(SqliteEnrolment, SqliteCatalog, SqliteHolidays, SqliteResid
                 cursor = db.execute("SELECT change_seq FROM submissions WHERE serial = ?", [last]).fetchone()[0]
         return cursor, views
 
-    def advance(self, serial: str, note: str = "") -> CaseView:
+    def advance(self, serial: str, note: str = "", by: str = "") -> CaseView:
         with self._write() as db:
-            row = db.execute("SELECT id, stage FROM submissions WHERE serial = ?", [serial]).fetchone()
-            if row is None:
-                raise NotFound(f"大厅没有流水号为 {serial} 的申请")
-            id_, stage = row
-            index = STAGES.index(stage)
-            if index == len(STAGES) - 1:
-                raise CaseFinished(f"{serial} 已在最后一步「{stage}」")
-            now = iso_seconds(utc_now())
-            db.execute(
-                "UPDATE submissions SET stage = ?, updated_at = ?, change_seq = ? WHERE id = ?",
-                [STAGES[index + 1], now, next_value(db, "change"), id_],
-            )
-            db.execute(
-                "INSERT INTO case_history (submission_id, stage, at, note) VALUES (?, ?, ?, ?)",
-                [id_, STAGES[index + 1], now, note],
-            )
+            id_, stage = self._open_case(db, serial)
+            self._change_case(db, id_, STAGES[STAGES.index(stage) + 1], "", "", note, by)
             return self._views(db, "WHERE s.id = ?", [id_])[0]
+
+    def return_case(self, serial: str, missing: list[str], note: str, by: str) -> CaseView:
+        told = "请补交：" + "、".join(missing) + (f"（{note}）" if note else "")
+        with self._write() as db:
+            id_, stage = self._open_case(db, serial)
+            self._change_case(db, id_, stage, "returned", told, "退回补正，" + told, by)
+            return self._views(db, "WHERE s.id = ?", [id_])[0]
+
+    def refuse_case(self, serial: str, reason: str, by: str) -> CaseView:
+        with self._write() as db:
+            id_, stage = self._open_case(db, serial)
+            self._change_case(db, id_, stage, "refused", reason, "不予受理：" + reason, by)
+            return self._views(db, "WHERE s.id = ?", [id_])[0]
+
+    @staticmethod
+    def _open_case(db: sqlite3.Connection, serial: str) -> tuple[str, str]:
+        """The id and stage of a case that may still change; :class:`NotFound`, :class:`CaseFinished`."""
+        row = db.execute("SELECT id, stage, outcome FROM submissions WHERE serial = ?", [serial]).fetchone()
+        if row is None:
+            raise NotFound(f"大厅没有流水号为 {serial} 的申请")
+        id_, stage, outcome = row
+        if outcome == "refused":
+            raise CaseFinished(f"{serial} 已不予受理")
+        if stage == STAGES[-1]:
+            raise CaseFinished(f"{serial} 已在最后一步「{stage}」")
+        return id_, stage
+
+    @staticmethod
+    def _change_case(
+        db: sqlite3.Connection, id_: str, stage: str, outcome: str, outcome_note: str, note: str, by: str
+    ) -> None:
+        """Move case ``id_`` to ``stage`` with ``outcome``, and write it in its history with who did it."""
+        now = iso_seconds(utc_now())
+        db.execute(
+            "UPDATE submissions SET stage = ?, outcome = ?, outcome_note = ?, updated_at = ?, change_seq = ?"
+            " WHERE id = ?",
+            [stage, outcome, outcome_note, now, next_value(db, "change"), id_],
+        )
+        db.execute(
+            "INSERT INTO case_history (submission_id, stage, at, note, by_whom) VALUES (?, ?, ?, ?, ?)",
+            [id_, stage, now, note, by],
+        )
 
     def cases(self) -> list[dict[str, Any]]:
         with self._read() as db:
@@ -300,10 +336,28 @@ class SqlHallStorage(SqliteEnrolment, SqliteCatalog, SqliteHolidays, SqliteResid
     def evaluations(self) -> list[dict[str, Any]]:
         with self._read() as db:
             rows = db.execute(
-                "SELECT e.submission_id, COALESCE(s.serial, ''), e.level, e.reason, e.created_at, e.kiosk_id"
-                " FROM evaluations e LEFT JOIN submissions s ON s.id = e.submission_id ORDER BY e.created_at DESC"
+                "SELECT e.submission_id, COALESCE(s.serial, ''), e.level, e.reason, e.created_at, e.kiosk_id,"
+                " COALESCE(s.item_code, ''), COALESCE(c.name, ''), COALESCE(k.station_id, ''),"
+                " COALESCE(f.action, ''), COALESCE(f.by_whom, ''), COALESCE(f.at, '')"
+                " FROM evaluations e LEFT JOIN submissions s ON s.id = e.submission_id"
+                " LEFT JOIN catalog c ON c.code = s.item_code AND c.item IS NOT NULL"
+                " LEFT JOIN kiosks k ON k.kiosk_id = e.kiosk_id"
+                " LEFT JOIN rating_followups f ON f.submission_id = e.submission_id ORDER BY e.created_at DESC"
             ).fetchall()
-        keys = ("submission_id", "serial", "level", "reason", "created_at", "kiosk_id")
+        keys = (
+            "submission_id",
+            "serial",
+            "level",
+            "reason",
+            "created_at",
+            "kiosk_id",
+            "item_code",
+            "item_name",
+            "station_id",
+            "followup",
+            "followup_by",
+            "followup_at",
+        )
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def record_heartbeat(self, sender: Principal, heartbeat: HeartbeatIn) -> None:

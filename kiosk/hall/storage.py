@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
 
 from kiosk.catalog import ServiceItem
+from kiosk.hall.console.storage import ConsoleStorage
 from kiosk.hall.models import (
     CaseView,
     CatalogChanges,
@@ -101,7 +102,7 @@ def iso_seconds(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-class HallStorage(ResidentServices, QueueStorage):
+class HallStorage(ResidentServices, QueueStorage, ConsoleStorage):
     """Everything the hall keeps. Listings for people and command lines (:meth:`cases`, :meth:`fleet`) are
     plain JSON-ready dicts; single records are the API's models."""
 
@@ -155,8 +156,9 @@ class HallStorage(ResidentServices, QueueStorage):
         cursor for the next call."""
 
     @abstractmethod
-    def advance(self, serial: str, note: str = "") -> CaseView:
-        """Move a case to its next stage. :class:`NotFound`, or :class:`CaseFinished` at the last stage."""
+    def advance(self, serial: str, note: str = "", by: str = "") -> CaseView:
+        """Move a case to its next stage (resuming it if it was returned for materials), recording ``by`` as who
+        did. :class:`NotFound`, or :class:`CaseFinished` at the last stage or refused."""
 
     @abstractmethod
     def cases(self) -> list[dict[str, Any]]:
@@ -171,8 +173,9 @@ class HallStorage(ResidentServices, QueueStorage):
 
     @abstractmethod
     def evaluations(self) -> list[dict[str, Any]]:
-        """Every rating, newest first: ``submission_id``, ``serial`` (empty until the submission arrives),
-        ``level``, ``reason``, ``created_at``, ``kiosk_id``."""
+        """Every rating, newest first: ``submission_id``, ``serial``, ``item_code`` and ``item_name`` (empty until
+        the submission arrives), ``level``, ``reason``, ``created_at``, ``kiosk_id``, ``station_id``, and what was
+        done about it: ``followup``, ``followup_by``, ``followup_at`` (empty until then)."""
 
     @abstractmethod
     def record_heartbeat(self, sender: Principal, heartbeat: HeartbeatIn) -> None: ...

@@ -17,7 +17,7 @@ from offline_cache.sync import SyncEngine
 from tests.cache.faultproxy import FaultProxy
 from tests.conftest import FIXED_NOW
 
-FAST = SyncSettings(backoff_base_seconds=0.05, backoff_cap_seconds=0.5, timeout_seconds=1.0)
+FAST = SyncSettings(backoff_base_seconds=0.05, backoff_cap_seconds=0.5, timeout_seconds=5.0)  # a loaded CI machine
 DAY = FIXED_NOW.date().isoformat()
 A = CATEGORIES[0]
 
@@ -76,7 +76,7 @@ def test_a_ticket_whose_answer_was_lost_is_sent_again_and_filed_once(store, hall
     store.issue_ticket("A", False, datetime(2026, 11, 23, 9, 0))
     proxy.reset_mid_response(only_path="/v1/tickets/batch")  # the hall files it; its answer never arrives
     SyncEngine(store, FAST).sync_once()
-    proxy.wait_for_answers()  # on a loaded machine the kiosk may give up (its timeout is 1 s) before the hall files
+    proxy.wait_for_answers()  # on a loaded machine the kiosk may give up before the hall has filed
     assert hall_line(hall) == [("A001", "waiting")]
     [waiting] = store.outbox.due("ticket", float("inf"), 10)
     assert waiting.attempts == 1

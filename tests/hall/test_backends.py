@@ -46,18 +46,28 @@ def test_a_new_database_is_at_the_newest_version_and_a_newer_one_is_refused(post
         PostgresHallStorage(postgres_url, tmp_path / "keys")
 
 
-def test_a_sqlite_file_made_before_versions_gets_what_version_1_has(tmp_path):
+def test_a_sqlite_file_made_before_versions_gets_what_version_1_has_and_every_later_version(tmp_path):
     db = tmp_path / "hall.db"
     before = SCHEMA.replace(", reason TEXT NOT NULL DEFAULT ''", "")  # ratings came without reasons then
     assert before != SCHEMA
     with closing(sqlite3.connect(db)) as old:  # a hall file of before: no versions, no reasons, no queue yet
         old.executescript(before)
         old.execute("DROP TABLE queue_tickets")
+        payload = '{"applicant": {"kind": "person", "name": "王秀英", "number": "530402194103150025"}}'
+        old.execute(
+            "INSERT INTO submissions VALUES ('id-1', 'HT01-261123-0001-X', 'MZ0001', '2026-11-23T09:00:00', 1, 'h',"
+            " ?, '{}', 'k-1', 'HT01', 'SL2026000001', '申请', '2026-11-23T01:00:00+00:00',"
+            " '2026-11-23T01:00:00+00:00', 1)",
+            [payload],
+        )
+        old.commit()
     SqliteHallStorage(db, environ={}).close()
     with closing(sqlite3.connect(db)) as opened:
-        assert opened.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert opened.execute("SELECT version FROM schema_version").fetchall() == [(len(MIGRATIONS),)]
         assert "reason" in {row[1] for row in opened.execute("PRAGMA table_info(evaluations)")}
         assert opened.execute("SELECT name FROM sqlite_master WHERE name = 'queue_tickets'").fetchone()
+        # version 3 gave the case filed before it its masked applicant, for the console's search
+        assert opened.execute("SELECT applicant FROM submissions").fetchall() == [("王**",)]
 
 
 def test_workers_on_one_database_give_every_case_its_own_number_and_store_each_submission_once(postgres_url, tmp_path):
