@@ -121,6 +121,22 @@ class ProgressScreen(KioskScreen):
             lines.append(self._("事项：{item}", item=hall["item_name"]))
         if hall is not None:
             lines.append(self._("办理进度：{stage}", stage=stage_text(hall["stage"])))
+            if hall.get("outcome") == "returned":
+                lines.append(
+                    self._(
+                        "⚠ 需要补交材料：{what}。请带齐后到窗口，或拨打 {hotline}。",
+                        what=hall.get("outcome_note", "").rstrip("。."),
+                        hotline=hotline,
+                    )
+                )
+            elif hall.get("outcome") == "refused":
+                lines.append(
+                    self._(
+                        "⚠ 不予受理：{reason}。有疑问请到窗口或拨打 {hotline}。",
+                        reason=hall.get("outcome_note", "").rstrip("。."),
+                        hotline=hotline,
+                    )
+                )
         elif found.stage:
             lines.append(self._("办理进度：{stage}", stage=stage_text(found.stage)))
             if not progress.online and found.stage_at is not None and found.stage != CASE_STAGES[-1]:

@@ -170,7 +170,7 @@ class CaseView(BaseModel):
     """``returned``: sent back for missing materials (退回补正), the clock stopped until they come; ``refused``:
     不予受理, the case closed. Empty while the case goes its normal way."""
     outcome_note: str = ""
-    """The missing materials, or the reason for the refusal, as the resident is told."""
+    """The missing materials (``户口簿、照片（白底）``), or the reason for the refusal, as the resident is told."""
     history: list[HistoryEntry]
 
 

@@ -239,10 +239,10 @@ class SqlHallStorage(
             return self._views(db, "WHERE s.id = ?", [id_])[0]
 
     def return_case(self, serial: str, missing: list[str], note: str, by: str) -> CaseView:
-        told = "请补交：" + "、".join(missing) + (f"（{note}）" if note else "")
+        told = "、".join(missing) + (f"（{note}）" if note and missing else note)
         with self._write() as db:
             id_, stage = self._open_case(db, serial)
-            self._change_case(db, id_, stage, "returned", told, "退回补正，" + told, by)
+            self._change_case(db, id_, stage, "returned", told, "退回补正，请补交：" + told, by)
             return self._views(db, "WHERE s.id = ?", [id_])[0]
 
     def refuse_case(self, serial: str, reason: str, by: str) -> CaseView:

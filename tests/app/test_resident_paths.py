@@ -94,6 +94,31 @@ async def test_progress_asks_the_hall_for_a_case_filed_elsewhere_and_says_when_i
         await wait_until(pilot, lambda: "连不上政务服务中心" in screen_text(app))
 
 
+async def test_progress_tells_the_resident_what_to_bring_or_why_the_hall_refused(online_services, hall):
+    app = make_app(online_services, demo=True, clock=FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        returned, refused = filed(online_services), filed(online_services, LI_JIANGUO)
+        await wait_until(pilot, lambda: all(online_services.find(s.serial).case_number for s in (returned, refused)))
+        hall.storage.return_case(returned.serial, ["居民户口簿"], "首页和本人页", by="王芳")
+        hall.storage.refuse_case(refused.serial, "申请人不在本辖区居住。", by="李明")
+        for language, told, why in (
+            (
+                "zh_Hans",
+                "需要补交材料：居民户口簿（首页和本人页）。请带齐后到窗口",
+                "不予受理：申请人不在本辖区居住。有疑问",
+            ),
+            ("en", "居民户口簿（首页和本人页）", "申请人不在本辖区居住"),
+        ):
+            await tap(pilot, f"#lang-{language}")
+            await app.push_screen(ProgressScreen(serial=returned.serial))
+            await wait_until(pilot, lambda told=told: told in screen_text(app))
+            assert "需要补交" not in screen_text(app) or language == "zh_Hans"  # the hall's words, our sentence
+            await tap(pilot, "#back")
+            await app.push_screen(ProgressScreen(serial=refused.serial))
+            await wait_until(pilot, lambda why=why: why in screen_text(app))
+            await tap(pilot, "#back")
+
+
 async def test_a_notice_is_shown_whole_and_covers_no_button(app, services):
     async with app.run_test(size=SIZE) as pilot:
         for language, refusal in (("zh_Hans", "办理老年人优待证需年满60周岁，您暂不符合条件。"), ("en", "60")):

@@ -194,8 +194,8 @@ def test_a_case_returned_for_materials_tells_the_resident_what_to_bring_and_resu
     nothing = window.post(f"{page}/return", {"note": ""})
     assert nothing.status_code == 422 and "请勾选缺少的材料" in window.text()
     window.post(f"{page}/return", [("missing", materials[0]), ("missing", materials[-1]), ("note", "照片要白底")])
-    told = f"请补交：{materials[0]}、{materials[-1]}（照片要白底）"
-    assert "已退回补正" in window.text() and told in window.text()
+    told = f"{materials[0]}、{materials[-1]}（照片要白底）"
+    assert "已退回补正" in window.text() and f"请补交：{told}" in window.text()
     seen = kiosk.call("GET", f"/v1/cases/{serial}").json()
     assert (seen["stage"], seen["outcome"], seen["outcome_note"]) == ("申请", "returned", told)
     assert "材料已补齐，推进到「受理」" in window.text()

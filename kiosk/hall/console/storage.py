@@ -99,7 +99,8 @@ class ConsoleStorage(ABC):
 
     @abstractmethod
     def return_case(self, serial: str, missing: list[str], note: str, by: str) -> CaseView:
-        """Send a case back for ``missing`` materials (退回补正); its next advance resumes it. :class:`NotFound`;
+        """Send a case back for ``missing`` materials and what ``note`` adds (退回补正), which the resident is told
+        as the case's ``outcome_note`` (``户口簿、照片（白底）``); its next advance resumes it. :class:`NotFound`;
         :class:`CaseFinished` if it is at the last stage or refused."""
 
     @abstractmethod
