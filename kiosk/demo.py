@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 DEMO_TECHNICIAN_PIN = "123456"
 DEMO_STAFF = ("D001", "李代办", "2468", "STAFF-D001")  # id, name, PIN, badge code
+DEMO_CONSOLE = ("demo", "演示科长", "demo-console")  # the demo hall's console: a supervisor's name and password
 BOARD_FILE = "board.json"  # where the demo tells a display board its hall's address and a board token
 
 
@@ -62,6 +63,7 @@ def start_demo_hall(settings: Settings, data_dir: Path) -> HallServer:
     """Start a reference hall on a free loopback port with its data in ``data_dir``, and enrol this kiosk's
     database there with it (again, when the hall came up on another port). The caller stops the hall."""
     from kiosk.enrolment import enrol  # the hall server and the HTTP client load only for the demo
+    from kiosk.hall.console.accounts import add_account
     from kiosk.hall.runner import HallServer
     from offline_cache import Store
 
@@ -69,6 +71,9 @@ def start_demo_hall(settings: Settings, data_dir: Path) -> HallServer:
     hall.start()
     store = Store(data_dir / "kiosk.db")
     try:
+        username, name, password = DEMO_CONSOLE
+        if hall.storage.staff_account(username) is None:
+            add_account(hall.storage, username, name, "supervisor", password)
         enrolment = store.enrolment()
         if enrolment is None or enrolment.url != hall.url:
             enrol(store, settings, hall.url, hall.storage.new_enrolment_code())

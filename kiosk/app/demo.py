@@ -9,7 +9,7 @@ from textual import work
 
 from config.i18n import _
 from devices.samples import DEMO_CARDS
-from kiosk.demo import DEMO_STAFF, GARBLED_SCAN, demo_keys, demo_window
+from kiosk.demo import DEMO_CONSOLE, DEMO_STAFF, GARBLED_SCAN, demo_keys, demo_window
 from screens.demo_help import DemoHelp
 
 if TYPE_CHECKING:
@@ -20,7 +20,16 @@ class DemoKeys:
     def action_demo_help(self: KioskApp) -> None:
         if not isinstance(self.screen, DemoHelp):
             keys = [(key.key.upper(), self._(key.description)) for key in demo_keys(self.services.today())]
-            self.push_screen(DemoHelp(keys, self._("数据和回执文件夹：{path}", path=str(self.services.data_dir))))
+            note = self._("数据和回执文件夹：{path}", path=str(self.services.data_dir))
+            if self.demo_hall is not None:
+                user, _name, password = DEMO_CONSOLE
+                note += "\n" + self._(
+                    "大厅工作台：{url}/console（用户名 {user}，密码 {password}）",
+                    url=self.demo_hall.url,
+                    user=user,
+                    password=password,
+                )
+            self.push_screen(DemoHelp(keys, note))
 
     def action_demo_card(self: KioskApp, index: int) -> None:
         if simulator := self.services.devices.card_simulator:
