@@ -1,6 +1,7 @@
 """The ``kiosk hall`` commands: run the reference central hall and do its staff's work from a shell.
 
     kiosk hall serve --db PATH|URL [--keys FILE] [--host 127.0.0.1] [--port 8700] [--catalog DIR] [--workers N]
+                     [--silent-minutes 15]
     kiosk hall enroll-code --db PATH            a single-use code for a technician's ``kiosk enroll``
     kiosk hall staff-token --db PATH            a bearer token for the staff endpoints
     kiosk hall staff-account USER --name NAME [--role window|supervisor] [--password-stdin] --db PATH
@@ -30,7 +31,7 @@ from contextlib import closing
 from pathlib import Path
 
 from kiosk.cli import hall_holidays, hall_queue, hall_services
-from kiosk.hall.backends import DB_VARIABLE, KEYS_VARIABLE, open_storage, shown
+from kiosk.hall.backends import DB_VARIABLE, KEYS_VARIABLE, SILENT_VARIABLE, open_storage, shown
 from kiosk.hall.sqlite_storage import SqlHallStorage
 from kiosk.hall.storage import CaseFinished, HallError, NotFound
 
@@ -52,6 +53,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--catalog", type=Path, help="catalog folder for a new hall (default: the shipped sample)")
     serve.add_argument(
         "--workers", type=int, default=1, help="worker processes on one database (default 1; several: PostgreSQL)"
+    )
+    serve.add_argument(
+        "--silent-minutes",
+        type=float,
+        default=15.0,
+        help="the console flags a kiosk not heard from for this long (default 15; heartbeats come every 5)",
     )
     command("enroll-code", _enroll_code, "print a new single-use enrolment code")
     command("staff-token", _staff_token, "print a new staff token")
@@ -117,7 +124,8 @@ def _serve(args: argparse.Namespace) -> int:
             if args.workers > 1:
                 _serve_workers(args, port, sock)
             else:
-                config = uvicorn.Config(create_app(storage), host=args.host, port=port, log_level="warning")
+                app = create_app(storage, args.silent_minutes)
+                config = uvicorn.Config(app, host=args.host, port=port, log_level="warning")
                 uvicorn.Server(config).run(sockets=[sock])
         except KeyboardInterrupt:  # uvicorn shuts down gracefully, then raises the Ctrl+C again for its caller
             pass
@@ -133,6 +141,7 @@ def _serve_workers(args: argparse.Namespace, port: int, sock) -> None:
 
     os.environ[DB_VARIABLE] = args.db
     os.environ[KEYS_VARIABLE] = str(args.keys or "")
+    os.environ[SILENT_VARIABLE] = str(args.silent_minutes)
     factory = "kiosk.hall.app:app_from_environment"
     config = uvicorn.Config(factory, factory=True, host=args.host, port=port, workers=args.workers, log_level="warning")
     Multiprocess(config, sockets=[sock]).run()

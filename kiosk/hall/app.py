@@ -24,8 +24,8 @@ from kiosk.hall.api_queue import queue_router
 from kiosk.hall.api_resident import resident_router
 from kiosk.hall.api_staff import staff_router
 from kiosk.hall.auth import bearer_auth
-from kiosk.hall.backends import DB_VARIABLE, KEYS_VARIABLE, open_storage
-from kiosk.hall.console.router import install_console
+from kiosk.hall.backends import DB_VARIABLE, KEYS_VARIABLE, SILENT_VARIABLE, open_storage
+from kiosk.hall.console.router import SILENT_MINUTES, install_console
 from kiosk.hall.intake import field_errors
 from kiosk.hall.storage import (
     CaseFinished,
@@ -44,11 +44,12 @@ def app_from_environment() -> FastAPI:
     """The API of one worker process of ``kiosk hall serve --workers N``, over the storage its parent named in
     ``KIOSK_HALL_DB`` and ``KIOSK_HALL_KEYS_FILE`` (the parent made and seeded it; the keys file exists)."""
     keys = os.environ.get(KEYS_VARIABLE, "")
-    return create_app(open_storage(os.environ[DB_VARIABLE], Path(keys) if keys else None))
+    silent = float(os.environ.get(SILENT_VARIABLE, SILENT_MINUTES))
+    return create_app(open_storage(os.environ[DB_VARIABLE], Path(keys) if keys else None), silent)
 
 
-def create_app(storage: HallStorage) -> FastAPI:
-    """The hall's API over ``storage``."""
+def create_app(storage: HallStorage, silent_minutes: float = SILENT_MINUTES) -> FastAPI:
+    """The hall's API over ``storage``, and its staff console (which flags a kiosk silent for ``silent_minutes``)."""
     app = FastAPI(
         title="Kiosk central hall",
         version="1",
@@ -69,5 +70,5 @@ def create_app(storage: HallStorage) -> FastAPI:
     auth = bearer_auth(storage)
     for router in (public_router, kiosk_router, staff_router, resident_router, queue_router):
         app.include_router(router(storage, auth))
-    install_console(app, storage)
+    install_console(app, storage, silent_minutes)
     return app

@@ -15,7 +15,8 @@ from kiosk.hall.storage import HallError
 
 DB_VARIABLE = "KIOSK_HALL_DB"
 KEYS_VARIABLE = "KIOSK_HALL_KEYS_FILE"
-"""What ``kiosk hall serve --workers N`` hands its worker processes: ``--db`` and ``--keys``."""
+SILENT_VARIABLE = "KIOSK_HALL_SILENT_MINUTES"
+"""What ``kiosk hall serve --workers N`` hands its worker processes: ``--db``, ``--keys``, ``--silent-minutes``."""
 
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 POSTGRES_SCHEMES = ("postgresql", "postgres")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import requests
@@ -312,6 +312,12 @@ def test_the_fleet_shows_each_kiosk_and_flags_the_silent(hall, window):
     assert text.index("失联（登记后从未联系）") < text.index("在线")  # the silent first
     assert "0.9.1" in text and "打印机：故障（缺纸）" in text and "读卡器：正常" in text
     assert re.search(r"在线 .*? 3 1 ", text)
+    quiet_since = (utc_now() - timedelta(minutes=16)).isoformat(timespec="seconds")  # the setting is 15 minutes
+    with hall.storage._write() as db:
+        db.execute("UPDATE kiosks SET last_seen = ? WHERE station_id = 'HT01'", [quiet_since])
+    window.get("/console/fleet")
+    shown_since = datetime.fromisoformat(quiet_since).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    assert f"失联，自 {shown_since}" in window.text() and "在线" not in window.text()
 
 
 def test_a_supervisor_edits_an_item_and_the_kiosks_get_it_with_the_next_catalog_pull(hall, supervisor, window):
