@@ -116,6 +116,11 @@ class SqliteConsole:
 
     # Cases
 
+    def cases(self) -> list[dict[str, Any]]:
+        with self._read() as db:
+            rows = db.execute(f"{_LIST_QUERY} ORDER BY s.case_number DESC")
+            return [dict(zip(_LIST_KEYS, row, strict=True)) for row in rows]
+
     def find_cases(
         self, *, serial: str = "", applicant: str = "", item: str = "", day: str = "", limit: int = 200
     ) -> list[dict[str, Any]]:

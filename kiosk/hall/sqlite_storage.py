@@ -280,27 +280,6 @@ class SqlHallStorage(
             [id_, stage, now, note, by],
         )
 
-    def cases(self) -> list[dict[str, Any]]:
-        with self._read() as db:
-            rows = db.execute(
-                "SELECT s.serial, s.case_number, s.item_code, COALESCE(c.name, ''), s.stage, s.station_id,"
-                " s.kiosk_id, s.received_at, s.updated_at, s.id FROM submissions s"
-                " LEFT JOIN catalog c ON c.code = s.item_code AND c.item IS NOT NULL ORDER BY s.case_number DESC"
-            ).fetchall()
-        keys = (
-            "serial",
-            "case_number",
-            "item",
-            "item_name",
-            "stage",
-            "kiosk",
-            "kiosk_id",
-            "received_at",
-            "updated_at",
-            "submission_id",
-        )
-        return [dict(zip(keys, row, strict=True)) for row in rows]
-
     # Evaluations, heartbeats, fleet
 
     def record_evaluation(self, sender: Principal, evaluation: EvaluationIn, content_hash: str) -> bool:

@@ -163,7 +163,8 @@ class HallStorage(ResidentServices, QueueStorage, ConsoleStorage):
     @abstractmethod
     def cases(self) -> list[dict[str, Any]]:
         """Every case, newest first: ``serial``, ``case_number``, ``item``, ``item_name``, ``stage``, ``kiosk``
-        (the station), ``kiosk_id``, ``received_at``, ``updated_at``, ``submission_id``."""
+        (the station), ``kiosk_id``, ``received_at``, ``updated_at``, ``submission_id``, ``applicant`` (masked),
+        ``outcome`` and ``outcome_note``."""
 
     # Evaluations, heartbeats, fleet
 

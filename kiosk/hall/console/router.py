@@ -164,14 +164,14 @@ def install_console(app: FastAPI, storage: HallStorage, silent_minutes: float = 
         target = then if then.startswith(f"{PREFIX}/") and not then.startswith("//") else f"{PREFIX}/cases"
         response = RedirectResponse(target, status_code=303)
         cookie(request, response, COOKIE, signed.token)
-        response.delete_cookie(LOGIN_COOKIE, path=PREFIX)
+        response.delete_cookie(LOGIN_COOKIE, path=PREFIX, httponly=True, samesite="strict")
         return response
 
     @router.post("/logout")
     def logout(request: Request, who: Poster) -> Response:
         sign_out(storage, request.cookies.get(COOKIE))
         response = RedirectResponse(f"{PREFIX}/login", status_code=303)
-        response.delete_cookie(COOKIE, path=PREFIX)
+        response.delete_cookie(COOKIE, path=PREFIX, httponly=True, samesite="strict")
         return response
 
     # Cases

@@ -85,7 +85,7 @@ class ConsoleStorage(ABC):
     ) -> list[dict[str, Any]]:
         """Cases newest first, filtered by serial or case number (a prefix), masked applicant (``王*`` or ``王``),
         item code or name (a part) and the day received (``YYYY-MM-DD``, China time); keys as
-        :meth:`~kiosk.hall.storage.HallStorage.cases` gives them plus ``applicant``, ``outcome``, ``outcome_note``."""
+        :meth:`~kiosk.hall.storage.HallStorage.cases` gives them."""
 
     @abstractmethod
     def open_cases(self) -> list[dict[str, Any]]:
