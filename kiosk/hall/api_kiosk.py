@@ -71,7 +71,8 @@ def _add_submissions(router: APIRouter, storage: HallStorage, auth: Auth) -> Non
     def push_submissions(body: SubmissionBatch, sender: Kiosk) -> SubmissionResults:
         """Hand over up to 500 submissions; each is handled as by ``PUT /v1/submissions/{id}``, on its own, and
         answered in the order sent."""
-        return SubmissionResults(results=[accept_submission(storage, sender, item) for item in body.items])
+        with storage.transaction():  # one commit for the batch: answered only once all of it is durable
+            return SubmissionResults(results=[accept_submission(storage, sender, item) for item in body.items])
 
     @router.post("/v1/submissions/lookup", response_model=Held, responses=KIOSK_ONLY)
     def lookup(body: LookupIn, sender: Kiosk) -> Held:
@@ -95,7 +96,8 @@ def _add_reports(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
     def push_evaluations(body: EvaluationBatch, sender: Kiosk) -> EvaluationResults:
         """Hand over residents' ratings, one per submission (which need not have arrived yet): the same rating
         again is a 200, another rating for a rated submission a 422."""
-        return EvaluationResults(results=[accept_evaluation(storage, sender, item) for item in body.items])
+        with storage.transaction():
+            return EvaluationResults(results=[accept_evaluation(storage, sender, item) for item in body.items])
 
     @router.post("/v1/heartbeats", status_code=202, response_model=Accepted, responses=KIOSK_ONLY)
     def heartbeat(body: HeartbeatIn, sender: Kiosk) -> Accepted:

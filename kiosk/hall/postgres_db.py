@@ -16,6 +16,7 @@ snapshot, as a view's several queries need.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -66,6 +67,7 @@ class PostgresDatabase:
 
     def __init__(self, url: str, pool_size: int = POOL_SIZE) -> None:
         self.url = url
+        self._local = threading.local()  # the connection of a write in progress on this thread
         try:  # once by hand first: the pool would retry a refused connection until its timeout, saying less
             psycopg.connect(url, connect_timeout=CONNECT_SECONDS).close()
         except psycopg.Error as exc:
@@ -86,16 +88,34 @@ class PostgresDatabase:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
+        """One transaction under the hall's write lock; inside another write of this thread, a savepoint of it
+        (a batch is one commit, and one item's conflict undoes that item alone)."""
+        current = getattr(self._local, "connection", None)
+        if current is not None:
+            try:
+                with current.transaction():  # nested: psycopg makes it a savepoint
+                    yield Connection(current)
+            except psycopg.errors.IntegrityError as exc:
+                raise RowConflict(str(exc)) from exc
+            return
         with self._pool.connection() as connection:  # commits when the block ends, rolls back when it raises
+            self._local.connection = connection
             try:
                 with connection.transaction():
                     connection.execute("SELECT pg_advisory_xact_lock(%s)", [WRITE_LOCK])
                     yield Connection(connection)
             except psycopg.errors.IntegrityError as exc:
                 raise RowConflict(str(exc)) from exc
+            finally:
+                self._local.connection = None
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        """A repeatable-read snapshot; inside a write of this thread, that write's connection (what it wrote)."""
+        current = getattr(self._local, "connection", None)
+        if current is not None:
+            yield Connection(current)
+            return
         with self._pool.connection() as connection:
             with connection.transaction():
                 connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")

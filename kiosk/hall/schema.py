@@ -19,8 +19,9 @@ Dialect = Literal["sqlite", "postgresql"]
 
 
 class Database(Protocol):
-    """A back-end's database as the storage takes it: a write is one serialised transaction, a read one
-    snapshot, each yielding a connection whose ``execute`` takes the schema's SQL with ``?`` placeholders."""
+    """A back-end's database as the storage takes it: a write is one serialised transaction (inside another write
+    of the same thread, a savepoint of it), a read one snapshot (inside a write, that write's own view), each
+    yielding a connection whose ``execute`` takes the schema's SQL with ``?`` placeholders."""
 
     def write(self) -> AbstractContextManager[Any]: ...
 

@@ -52,22 +52,36 @@ class SqliteDatabase:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
+        """One immediate transaction; inside another write of this thread, a savepoint of it (a batch is one
+        commit, and one item's conflict undoes that item alone)."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            nested = self._db.in_transaction
+            self._db.execute("SAVEPOINT item" if nested else "BEGIN IMMEDIATE")
             try:
                 yield self._db
             except sqlite3.IntegrityError as exc:
-                self._db.execute("ROLLBACK")
+                self._undo(nested)
                 raise RowConflict(str(exc)) from exc
             except BaseException:
-                self._db.execute("ROLLBACK")
+                self._undo(nested)
                 raise
-            self._db.execute("COMMIT")
+            self._db.execute("RELEASE item" if nested else "COMMIT")
+
+    def _undo(self, nested: bool) -> None:
+        if nested:
+            self._db.execute("ROLLBACK TO item")
+            self._db.execute("RELEASE item")
+        else:
+            self._db.execute("ROLLBACK")
 
     @contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
+        """One snapshot for the several queries of a view; inside a write of this thread, what it has written."""
         with self._lock:
-            self._db.execute("BEGIN")  # one snapshot for the several queries of a view
+            if self._db.in_transaction:
+                yield self._db
+                return
+            self._db.execute("BEGIN")
             try:
                 yield self._db
             finally:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,11 @@ class SqlHallStorage(
 
     def close(self) -> None:
         self._database.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._write():
+            yield
 
     def _load_keys(self, keys_file: Path | None, environ: Mapping[str, str]) -> HallKeys:
         names = list(LEGACY_NAMES.values())

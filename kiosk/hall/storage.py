@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from abc import abstractmethod
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
@@ -113,6 +114,11 @@ class HallStorage(ResidentServices, QueueStorage, ConsoleStorage):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Everything stored inside is one transaction, committed at the end: a batch's items each on their own
+        (a conflict undoes that item alone) but with one commit and one turn at the write lock."""
 
     # Enrolment and tokens
 
