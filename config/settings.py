@@ -129,11 +129,13 @@ class SyncSettings(_Section):
 
     batch_size: int = Field(default=100, ge=1, le=500)
     """Submissions sent to the hall per request."""
-    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    """How long to wait for the hall to answer one request before calling it unreachable."""
+    timeout_seconds: float = Field(default=30.0, gt=0, le=120)
+    """How long to wait for the hall to answer one request before calling it unreachable. Sync runs behind the
+    screens, so it may wait for a hall that a whole fleet reconnecting keeps busy (a resident's question to the
+    hall waits 3 seconds at most)."""
     backoff_base_seconds: float = Field(default=2.0, gt=0, le=600)
     """First retry delay after a failure; it doubles with each failure (with full jitter) up to the cap."""
-    backoff_cap_seconds: float = Field(default=300.0, gt=0, le=86400)
+    backoff_cap_seconds: float = Field(default=60.0, gt=0, le=86400)
     """Longest wait between retries, and the longest Retry-After the kiosk honours."""
     idle_poll_seconds: float = Field(default=30.0, gt=0, le=3600)
     """How often the sync engine wakes when nothing is waiting (new submissions wake it at once)."""

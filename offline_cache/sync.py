@@ -152,7 +152,8 @@ class SyncEngine:
             return self.settings.idle_poll_seconds * 10
         if self._not_before > now:
             return self._not_before - now
-        candidates = [now + self.settings.idle_poll_seconds, *self._next_pull.values()]
+        pulls = [at for what, at in self._next_pull.items() if what != "heartbeat" or self.heartbeat is not None]
+        candidates = [now + self.settings.idle_poll_seconds, *pulls]
         try:
             due = self.store.outbox.next_attempt_at()
         except CacheError:
@@ -242,6 +243,8 @@ class SyncEngine:
         try:
             client.health()
             self._contact()
+            if not self._online:  # back from an outage: a failure from here on (a busy hall's timeout) starts over
+                self._failures = 0
             if not self._online or self._release:
                 released = self.store.outbox.release(self._clock())
                 log.info("hall reachable; %d waiting items are due now", released)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from kiosk.hall.auth import KIOSK_ONLY, Auth
-from kiosk.hall.intake import INVALID, accept_evaluation, accept_submission
+from kiosk.hall.intake import INVALID, accept_evaluation, accept_submission, accept_submissions
 from kiosk.hall.models import (
     Accepted,
     CasePage,
@@ -71,8 +71,7 @@ def _add_submissions(router: APIRouter, storage: HallStorage, auth: Auth) -> Non
     def push_submissions(body: SubmissionBatch, sender: Kiosk) -> SubmissionResults:
         """Hand over up to 500 submissions; each is handled as by ``PUT /v1/submissions/{id}``, on its own, and
         answered in the order sent."""
-        with storage.transaction():  # one commit for the batch: answered only once all of it is durable
-            return SubmissionResults(results=[accept_submission(storage, sender, item) for item in body.items])
+        return SubmissionResults(results=accept_submissions(storage, sender, body.items))
 
     @router.post("/v1/submissions/lookup", response_model=Held, responses=KIOSK_ONLY)
     def lookup(body: LookupIn, sender: Kiosk) -> Held:

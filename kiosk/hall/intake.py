@@ -9,7 +9,8 @@ the kiosk's word.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -81,24 +82,64 @@ def open_payload(storage: HallStorage, submission: SubmissionIn) -> tuple[str, d
     return text, data
 
 
+@dataclass(frozen=True, slots=True)
+class _Opened:
+    """A submission checked and opened, ready to record."""
+
+    submission: SubmissionIn
+    payload: str
+    data: dict[str, Any]
+    filed_on: date
+    item: ServiceItem | None
+    instant: bool
+
+
 def accept_submission(storage: HallStorage, sender: Principal, item: SubmissionIn | dict[str, Any]) -> SubmissionResult:
     """Check, open and record one submission: 201 stored now, 200 held already, 422 refused (with why)."""
+    return accept_submissions(storage, sender, [item])[0]
+
+
+def accept_submissions(
+    storage: HallStorage, sender: Principal, items: list[SubmissionIn | dict[str, Any]]
+) -> list[SubmissionResult]:
+    """Each of ``items`` as :func:`accept_submission` takes it, answered in order: checked and opened first, then
+    recorded in one transaction (the write lock is held for the database's work alone, not the cryptography)."""
+    catalog: dict[str, dict[str, Any] | None] = {}
+    opened = [_open(storage, item, catalog) for item in items]
+    with storage.transaction():
+        return [_record(storage, sender, item) if isinstance(item, _Opened) else item for item in opened]
+
+
+def _open(
+    storage: HallStorage, item: SubmissionIn | dict[str, Any], catalog: dict[str, dict[str, Any] | None]
+) -> _Opened | SubmissionResult:
     try:
         submission = SubmissionIn.model_validate(item)
     except ValidationError as exc:
         return SubmissionResult(id=_raw_id(item, "id"), status=422, error=_errors(exc))
     try:
         payload, data = open_payload(storage, submission)
-        filed_on = datetime.fromisoformat(submission.created_at.upper()).date()
-        raw_item = storage.catalog_item(submission.item_code)
-        instant = instant_grant_holds(raw_item, data, filed_on)
+    except Rejected as exc:
+        return SubmissionResult(id=submission.id, status=422, error=str(exc))
+    filed_on = datetime.fromisoformat(submission.created_at.upper()).date()
+    if submission.item_code not in catalog:
+        catalog[submission.item_code] = storage.catalog_item(submission.item_code)
+    raw_item = catalog[submission.item_code]
+    instant = instant_grant_holds(raw_item, data, filed_on)
+    return _Opened(submission, payload, data, filed_on, _item(raw_item), instant)
+
+
+def _record(storage: HallStorage, sender: Principal, opened: _Opened) -> SubmissionResult:
+    submission = opened.submission
+    try:
         created, answer = storage.record_submission(
-            sender, submission, payload, content_hash(submission), instant=instant
+            sender, submission, opened.payload, content_hash(submission), instant=opened.instant
         )
     except Rejected as exc:
         return SubmissionResult(id=submission.id, status=422, error=str(exc))
     # After the case, and again on every resend: what it brings is filed once however often it comes.
-    storage.file_services(submission.id, submission.serial, services_of(_item(raw_item), data, filed_on), _number(data))
+    owed = services_of(opened.item, opened.data, opened.filed_on)
+    storage.file_services(submission.id, submission.serial, owed, _number(opened.data))
     return SubmissionResult(id=submission.id, status=201 if created else 200, answer=answer)
 
 

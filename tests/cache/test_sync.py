@@ -177,6 +177,28 @@ def test_server_error_without_retry_after_backs_off_exponentially(store, proxy):
         assert db.execute("SELECT attempts FROM outbox").fetchone()[0] == 4
 
 
+def test_a_kiosk_back_from_an_outage_whose_push_times_out_waits_from_the_base_not_the_outages_window(store, proxy):
+    """Out of an outage the backoff window is wide; once the hall answers, a busy hall's timeout starts it over,
+    or a fleet that reconnects together waits out the outage's windows long after the hall is back."""
+    submit(store, 1)
+    settings = FAST.model_copy(update={"backoff_base_seconds": 1.0, "backoff_cap_seconds": 60.0})
+    clock = WallClock()
+    engine = SyncEngine(store, settings, rng=Ceiling(), clock=clock)
+    proxy.refuse()
+    for _ in range(5):
+        clock.t += 100
+        engine.sync_once()
+    assert round(engine._seconds_to_next_cycle()) == 32  # five failures: 2**5 seconds
+    proxy.blackhole(only_path="/v1/submissions/batch")  # the hall is back, and too busy to answer the push in time
+    clock.t += 100
+    status = engine.sync_once()
+    assert (status.online, status.pending) == (False, 1)
+    assert round(engine._seconds_to_next_cycle()) == 2  # one failure since the hall answered
+    proxy.pass_through()
+    clock.t += 100
+    assert engine.sync_once().pending == 0
+
+
 def test_a_captive_portal_is_not_mistaken_for_the_hall(store, hall, proxy):
     submit(store, 2)
     proxy.captive_portal()
