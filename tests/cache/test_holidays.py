@@ -21,7 +21,7 @@ from offline_cache import Store, StoredSubmission
 from offline_cache.sync import SyncEngine
 from tests.conftest import enrol as enrol_offline
 
-FAST = SyncSettings(backoff_base_seconds=0.05, backoff_cap_seconds=0.5, timeout_seconds=2.0)
+FAST = SyncSettings(backoff_base_seconds=0.05, backoff_cap_seconds=0.5, timeout_seconds=5.0)  # a loaded CI machine
 HOLIDAYS_2027 = Path(__file__).parent.parent / "holidays_2027.csv"
 MONDAY_2027 = datetime(2027, 9, 20, 9, 30)  # eleven days before National Day
 
