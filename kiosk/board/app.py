@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.message import Message
 
 from config.i18n import _
@@ -49,7 +50,12 @@ class BoardApp(App, inherit_bindings=False):
         self._poller.close()
 
     async def on_board_app_polled(self, message: Polled) -> None:
-        await self.board.show(message.poll)
+        try:
+            await self.board.show(message.poll)
+        except NoMatches:
+            if self.board.is_attached:
+                raise
+            # else a poll that arrived while the board was closing: its widgets are gone already
 
 
 def make_board_app(

@@ -69,7 +69,7 @@ async def test_resident_path_from_card_to_rating_is_stored(app, services):
         serial = app.visit.saved.serial
         assert serial.startswith("DEMO01-261123-0001-")
         assert serial in screen_text(app)
-        assert "回执已打印" in screen_text(app)
+        await wait_until(pilot, lambda: "回执已打印" in screen_text(app))  # the printer answers in its own time
 
         await pilot.click("#rate")
         assert isinstance(app.screen, EvaluateScreen)

@@ -127,7 +127,7 @@ def test_a_form_without_the_session_token_changes_nothing(hall, supervisor):
     kiosk = enrol(hall)
     answer = file(kiosk, "DEMO01-261123-0001-X")
     forged = supervisor.post(f"/console/cases/{answer['serial']}/advance", {"note": "x"}, csrf="forged")
-    assert forged.status_code == 403 and "无权操作" in supervisor.text()
+    assert forged.status_code == 403 and "表单已过期" in supervisor.text()
     assert hall.storage.case(answer["serial"]).stage == "申请"
     stale_login = requests.post(
         hall.url + "/console/login", data={"username": "li.ming", "password": PASSWORD, "csrf": "x"}, timeout=10

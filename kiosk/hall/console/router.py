@@ -53,7 +53,10 @@ class SignInNeeded(Exception):
 
 
 class Forbidden(Exception):
-    """Signed in, but the page is a supervisor's."""
+    """Signed in, but not allowed: the page is a supervisor's, or the form did not come from our pages."""
+
+    def __init__(self, why: str = "这一项只有科室负责人可以操作。") -> None:
+        self.why = why
 
 
 def local(moment: str | None) -> str:
@@ -77,7 +80,7 @@ def install_console(app: FastAPI, storage: HallStorage, silent_minutes: float = 
 
     @app.exception_handler(Forbidden)
     def _forbidden(request: Request, exc: Forbidden) -> Response:
-        return page(request, "message.html", None, status=403, title="无权操作", text="这一项只有科室负责人可以操作。")
+        return page(request, "message.html", None, status=403, title="无权操作", text=exc.why)
 
     @app.middleware("http")
     async def _headers(request: Request, call_next: Any) -> Response:
@@ -89,11 +92,10 @@ def install_console(app: FastAPI, storage: HallStorage, silent_minutes: float = 
     def page(request: Request, name: str, who: ConsoleSession | None, status: int = 200, **context: Any) -> Response:
         return templates.TemplateResponse(request, name, {"who": who, **context}, status_code=status)
 
-    def cookie(request: Request, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    def cookie(request: Request, response: Response, name: str, value: str) -> None:
         response.set_cookie(
             name,
             value,
-            max_age=max_age,
             path=PREFIX,
             httponly=True,
             samesite="strict",
@@ -103,10 +105,10 @@ def install_console(app: FastAPI, storage: HallStorage, silent_minutes: float = 
     def signed_in(request: Request) -> ConsoleSession:
         who = session_of(storage, request.cookies.get(COOKIE))
         if who is None:
-            then = request.url.path if request.method == "GET" else f"{PREFIX}/cases"
-            raise SignInNeeded(
-                then + (f"?{request.url.query}" if request.url.query and request.method == "GET" else "")
-            )
+            then = f"{PREFIX}/cases"  # after a form whose session had ended: the form is not sent again
+            if request.method == "GET":
+                then = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raise SignInNeeded(then)
         return who
 
     Who = Annotated[ConsoleSession, Depends(signed_in)]
@@ -114,7 +116,7 @@ def install_console(app: FastAPI, storage: HallStorage, silent_minutes: float = 
     def checked(who: Who, csrf: Annotated[str, Form()] = "") -> ConsoleSession:
         """A form's sender: signed in, and the form came from one of our pages (its CSRF token)."""
         if not hmac.compare_digest(csrf.encode(), who.csrf.encode()):
-            raise Forbidden()
+            raise Forbidden("这个表单已过期，或不是从工作台打开的：请刷新页面后再操作。")
         return who
 
     Poster = Annotated[ConsoleSession, Depends(checked)]
