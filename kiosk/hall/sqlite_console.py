@@ -64,16 +64,14 @@ class SqliteConsole:
             )
         return added
 
-    _ACCOUNT = "SELECT username, name, role, password_hash, failures, locked_until FROM staff_accounts"
-
     def staff_account(self, username: str) -> StaffAccount | None:
         with self._read() as db:
-            row = db.execute(f"{self._ACCOUNT} WHERE username = ?", [username]).fetchone()
+            row = db.execute(
+                "SELECT username, name, role, password_hash, failures, locked_until FROM staff_accounts"
+                " WHERE username = ?",
+                [username],
+            ).fetchone()
         return StaffAccount(*row) if row else None
-
-    def staff_accounts(self) -> list[StaffAccount]:
-        with self._read() as db:
-            return [StaffAccount(*row) for row in db.execute(f"{self._ACCOUNT} ORDER BY username")]
 
     def sign_in_failed(self, username: str, max_failures: int, locked_until: str) -> int:
         with self._write() as db:

@@ -59,9 +59,6 @@ class ConsoleStorage(ABC):
     def staff_account(self, username: str) -> StaffAccount | None: ...
 
     @abstractmethod
-    def staff_accounts(self) -> list[StaffAccount]: ...
-
-    @abstractmethod
     def sign_in_failed(self, username: str, max_failures: int, locked_until: str) -> int:
         """Count a wrong password; at ``max_failures`` in a row lock the account until ``locked_until`` and start
         counting again. Returns the failures counted so far (0 when this one locked it)."""
