@@ -53,9 +53,9 @@ class BoardApp(App, inherit_bindings=False):
         try:
             await self.board.show(message.poll)
         except NoMatches:
-            if self.board.is_attached:
+            if self.is_running:
                 raise
-            # else a poll that arrived while the board was closing: its widgets are gone already
+            # else a poll that reached the board while the app shut down: its widgets were going away
 
 
 def make_board_app(
