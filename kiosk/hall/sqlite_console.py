@@ -149,8 +149,12 @@ class SqliteConsole:
             ).fetchall()
             codes = sorted({row[2] for row in rows})
             promised: dict[str, int] = {}
-            for code, item in db.execute("SELECT code, item FROM catalog WHERE item IS NOT NULL").fetchall():
-                if code in codes:
+            for start in range(0, len(codes), 500):  # only the items of open cases, not the whole catalog's JSON
+                chunk = codes[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                for code, item in db.execute(
+                    f"SELECT code, item FROM catalog WHERE item IS NOT NULL AND code IN ({marks})", chunk
+                ):
                     promised[code] = int(json.loads(item).get("promised_days", 0))
         cases = [dict(zip(_LIST_KEYS, row, strict=True)) for row in rows]
         for case in cases:
