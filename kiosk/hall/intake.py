@@ -9,8 +9,7 @@ the kiosk's word.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,13 +19,14 @@ from kiosk.hall.models import (
     EvaluationIn,
     EvaluationResult,
     Problem,
+    SubmissionAnswer,
     SubmissionIn,
     SubmissionResult,
     content_hash,
 )
 from kiosk.hall.resident import services_of
 from kiosk.hall.rules import instant_grant_holds
-from kiosk.hall.storage import HallStorage, Principal, Rejected
+from kiosk.hall.storage import HallStorage, NewCase, Principal, Rejected
 from offline_cache.envelope import EnvelopeError, associated_data, open_sealed
 
 INVALID = {422: {"model": Problem, "description": "refused as invalid: a sentence, or a list of field errors"}}
@@ -82,18 +82,6 @@ def open_payload(storage: HallStorage, submission: SubmissionIn) -> tuple[str, d
     return text, data
 
 
-@dataclass(frozen=True, slots=True)
-class _Opened:
-    """A submission checked and opened, ready to record."""
-
-    submission: SubmissionIn
-    payload: str
-    data: dict[str, Any]
-    filed_on: date
-    item: ServiceItem | None
-    instant: bool
-
-
 def accept_submission(storage: HallStorage, sender: Principal, item: SubmissionIn | dict[str, Any]) -> SubmissionResult:
     """Check, open and record one submission: 201 stored now, 200 held already, 422 refused (with why)."""
     return accept_submissions(storage, sender, [item])[0]
@@ -103,16 +91,17 @@ def accept_submissions(
     storage: HallStorage, sender: Principal, items: list[SubmissionIn | dict[str, Any]]
 ) -> list[SubmissionResult]:
     """Each of ``items`` as :func:`accept_submission` takes it, answered in order: checked and opened first, then
-    recorded in one transaction (the write lock is held for the database's work alone, not the cryptography)."""
+    recorded together (the write lock is held for the database's work alone, not the cryptography)."""
     catalog: dict[str, dict[str, Any] | None] = {}
     opened = [_open(storage, item, catalog) for item in items]
-    with storage.transaction():
-        return [_record(storage, sender, item) if isinstance(item, _Opened) else item for item in opened]
+    cases = [item for item in opened if isinstance(item, NewCase)]
+    recorded = iter(storage.record_submissions(sender, cases) if cases else [])
+    return [_result(item.submission, next(recorded)) if isinstance(item, NewCase) else item for item in opened]
 
 
 def _open(
     storage: HallStorage, item: SubmissionIn | dict[str, Any], catalog: dict[str, dict[str, Any] | None]
-) -> _Opened | SubmissionResult:
+) -> NewCase | SubmissionResult:
     try:
         submission = SubmissionIn.model_validate(item)
     except ValidationError as exc:
@@ -125,21 +114,20 @@ def _open(
     if submission.item_code not in catalog:
         catalog[submission.item_code] = storage.catalog_item(submission.item_code)
     raw_item = catalog[submission.item_code]
-    instant = instant_grant_holds(raw_item, data, filed_on)
-    return _Opened(submission, payload, data, filed_on, _item(raw_item), instant)
+    return NewCase(
+        submission,
+        payload,
+        content_hash(submission),
+        instant=instant_grant_holds(raw_item, data, filed_on),
+        owed=services_of(_item(raw_item), data, filed_on),
+        number=_number(data),
+    )
 
 
-def _record(storage: HallStorage, sender: Principal, opened: _Opened) -> SubmissionResult:
-    submission = opened.submission
-    try:
-        created, answer = storage.record_submission(
-            sender, submission, opened.payload, content_hash(submission), instant=opened.instant
-        )
-    except Rejected as exc:
-        return SubmissionResult(id=submission.id, status=422, error=str(exc))
-    # After the case, and again on every resend: what it brings is filed once however often it comes.
-    owed = services_of(opened.item, opened.data, opened.filed_on)
-    storage.file_services(submission.id, submission.serial, owed, _number(opened.data))
+def _result(submission: SubmissionIn, recorded: tuple[bool, SubmissionAnswer] | Rejected) -> SubmissionResult:
+    if isinstance(recorded, Rejected):
+        return SubmissionResult(id=submission.id, status=422, error=str(recorded))
+    created, answer = recorded
     return SubmissionResult(id=submission.id, status=201 if created else 200, answer=answer)
 
 

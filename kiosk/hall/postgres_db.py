@@ -58,7 +58,9 @@ class Connection:
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor:
         cursor = self._connection.cursor()
-        cursor.executemany(_psycopg(sql), [_values(row) for row in rows])
+        values = [_values(row) for row in rows]
+        if values:  # none: not even a round trip
+            cursor.executemany(_psycopg(sql), values)
         return cursor
 
 

@@ -42,11 +42,15 @@ class Owed:
     reused: tuple[str, ...]
 
 
+NO_SERVICES = Owed((), 0, (), ())
+REUSE_NOTE = "复用已存档材料："  # the case history's note of the materials reused, which follow it
+
+
 def services_of(item: ServiceItem | None, payload: dict[str, Any], filed_on: date) -> Owed:
     """The materials to keep on file (those handed in, never a per-application form), the fee to collect and the
     materials to expect by post, for a submission of ``item`` with ``payload`` (as the kiosk sealed it)."""
     if item is None:
-        return Owed((), 0, (), ())
+        return NO_SERVICES
     brought = set(_names(payload.get("materials")))
     filings = tuple(
         Filing(
@@ -77,11 +81,6 @@ class ResidentServices(ABC):
     @abstractmethod
     def signing_public_key(self) -> str:
         """The hall's Ed25519 public key (base64): kiosks verify appointment codes with it."""
-
-    @abstractmethod
-    def file_services(self, submission_id: str, serial: str, owed: Owed, number: str) -> None:
-        """Keep what a submission brings and opens (materials on file for ``number``, a payment order, materials
-        awaited by post). Idempotent: a resend changes nothing."""
 
     @abstractmethod
     def materials_on_file(self, number: str, names: list[str], today: date) -> list[MaterialOnFile]:

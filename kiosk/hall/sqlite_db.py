@@ -112,14 +112,15 @@ def _owner_only(path: Path) -> None:
             file.chmod(0o600)
 
 
-def next_value(db: sqlite3.Connection, counter: str) -> int:
-    """Count ``counter`` up by one (from 1) inside the caller's write, and return its new value."""
+def next_value(db: sqlite3.Connection, counter: str, count: int = 1) -> int:
+    """Count ``counter`` up by ``count`` (from 1) inside the caller's write, and return the first of the values
+    counted (the only one when ``count`` is 1)."""
     row = db.execute(
-        "INSERT INTO counters (name, value) VALUES (?, 1)"
-        " ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
-        [counter],
+        "INSERT INTO counters (name, value) VALUES (?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value RETURNING value",
+        [counter, count],
     ).fetchone()
-    return int(row[0])
+    return int(row[0]) - count + 1
 
 
 def current_value(db: sqlite3.Connection, counter: str) -> int:

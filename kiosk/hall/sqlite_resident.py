@@ -15,10 +15,10 @@ from typing import Any
 from kiosk import appointments
 from kiosk.hall.keyfile import HallKeys
 from kiosk.hall.models import CaseView
-from kiosk.hall.resident import Owed, ResidentServices, holder_key
+from kiosk.hall.resident import REUSE_NOTE, ResidentServices, holder_key
 from kiosk.hall.resident_models import AppointmentIssued, MaterialOnFile, PaymentView
 from kiosk.hall.sqlite_db import Connect, next_value
-from kiosk.hall.storage import NotFound, Principal, iso_seconds, utc_now
+from kiosk.hall.storage import NewCase, NotFound, Principal, iso_seconds, utc_now
 from kiosk.identity import mask_name
 
 
@@ -42,42 +42,51 @@ class SqliteResidentServices(ResidentServices):
 
     # What a submission brings
 
-    def file_services(self, submission_id: str, serial: str, owed: Owed, number: str) -> None:
-        now = iso_seconds(utc_now())
-        key = holder_key(self._holder_secret, number)
-        with self._write() as db:
-            for filing in owed.filings:
-                db.execute(
-                    "INSERT INTO materials_on_file (holder_key, material, reuse, valid_until, serial, filed_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (holder_key, material) DO UPDATE SET"
-                    " reuse = excluded.reuse, valid_until = excluded.valid_until, serial = excluded.serial,"
-                    " filed_at = excluded.filed_at WHERE excluded.serial != materials_on_file.serial",
-                    [key, filing.material, filing.reuse.value, _iso(filing.valid_until), serial, now],
-                )
-            if owed.fee_cents:
-                db.execute(
-                    "INSERT INTO payments (submission_id, cents, state, created_at) VALUES (?, ?, 'pending', ?)"
-                    " ON CONFLICT (submission_id) DO NOTHING",
-                    [submission_id, owed.fee_cents, now],
-                )
-            if owed.by_post:
-                db.execute(
-                    "INSERT INTO mailed_materials (submission_id, materials, state, created_at)"
-                    " VALUES (?, ?, 'awaiting', ?) ON CONFLICT (submission_id) DO NOTHING",
-                    [submission_id, json.dumps(owed.by_post, ensure_ascii=False), now],
-                )
-            if (
-                owed.reused
-                and not db.execute(
-                    "SELECT 1 FROM case_history WHERE submission_id = ? AND note LIKE '复用已存档材料：%'",
-                    [submission_id],
-                ).fetchone()
-            ):
-                db.execute(
-                    "INSERT INTO case_history (submission_id, stage, at, note)"
-                    " SELECT id, stage, ?, ? FROM submissions WHERE id = ?",
-                    [now, "复用已存档材料：" + "、".join(owed.reused), submission_id],
-                )
+    def _file_services(self, db: sqlite3.Connection, cases: list[NewCase], now: str) -> None:
+        """Keep what ``cases`` bring, inside the caller's write: materials on file for each applicant, payment
+        orders, materials awaited by post. Idempotent: a resend changes nothing. A few statements for the whole
+        batch, each run over all its rows."""
+        db.executemany(
+            "INSERT INTO materials_on_file (holder_key, material, reuse, valid_until, serial, filed_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (holder_key, material) DO UPDATE SET"
+            " reuse = excluded.reuse, valid_until = excluded.valid_until, serial = excluded.serial,"
+            " filed_at = excluded.filed_at WHERE excluded.serial != materials_on_file.serial",
+            [
+                (key, f.material, f.reuse.value, _iso(f.valid_until), case.submission.serial, now)
+                for case in cases
+                if case.owed.filings
+                for key in [holder_key(self._holder_secret, case.number)]
+                for f in case.owed.filings
+            ],
+        )
+        db.executemany(
+            "INSERT INTO payments (submission_id, cents, state, created_at) VALUES (?, ?, 'pending', ?)"
+            " ON CONFLICT (submission_id) DO NOTHING",
+            [(case.submission.id, case.owed.fee_cents, now) for case in cases if case.owed.fee_cents],
+        )
+        db.executemany(
+            "INSERT INTO mailed_materials (submission_id, materials, state, created_at)"
+            " VALUES (?, ?, 'awaiting', ?) ON CONFLICT (submission_id) DO NOTHING",
+            [
+                (case.submission.id, json.dumps(case.owed.by_post, ensure_ascii=False), now)
+                for case in cases
+                if case.owed.by_post
+            ],
+        )
+        reusing = {case.submission.id: case.owed.reused for case in cases if case.owed.reused}
+        if reusing:
+            marks = ", ".join("?" * len(reusing))
+            noted = db.execute(
+                f"SELECT submission_id FROM case_history WHERE submission_id IN ({marks}) AND note LIKE ?",
+                [*reusing, REUSE_NOTE + "%"],
+            ).fetchall()
+            for (id_,) in noted:
+                reusing.pop(id_, None)
+            db.executemany(
+                "INSERT INTO case_history (submission_id, stage, at, note) SELECT id, stage, ?, ? FROM submissions"
+                " WHERE id = ?",
+                [(now, REUSE_NOTE + "、".join(reused), id_) for id_, reused in reusing.items()],
+            )
 
     def materials_on_file(self, number: str, names: list[str], today: date) -> list[MaterialOnFile]:
         if not names:

@@ -17,6 +17,7 @@ import os
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,6 @@ from kiosk.hall.models import (
     HistoryEntry,
     KioskView,
     SubmissionAnswer,
-    SubmissionIn,
 )
 from kiosk.hall.schema import Database, RowConflict
 from kiosk.hall.sqlite_catalog import SqliteCatalog
@@ -46,6 +46,7 @@ from kiosk.hall.storage import (
     INSTANT_NOTE,
     CaseFinished,
     HallStorage,
+    NewCase,
     NotFound,
     Principal,
     Rejected,
@@ -77,6 +78,22 @@ _CASE_FIELDS = (
     "outcome_note",
 )
 _CHUNK = 500  # ids per IN (...): well under SQLite's limit on bound parameters
+
+
+def _distinct(cases: list[tuple[int, NewCase]]) -> tuple[list[tuple[int, NewCase]], list[tuple[int, NewCase]]]:
+    """``cases`` split: each naming an id and a serial none before it named, and the rest."""
+    ids: set[str] = set()
+    serials: set[str] = set()
+    distinct, rest = [], []
+    for index, case in cases:
+        submission = case.submission
+        if submission.id in ids or submission.serial in serials:
+            rest.append((index, case))
+        else:
+            distinct.append((index, case))
+        ids.add(submission.id)
+        serials.add(submission.serial)
+    return distinct, rest
 
 
 class SqlHallStorage(
@@ -128,65 +145,118 @@ class SqlHallStorage(
 
     # Submissions and cases
 
-    def record_submission(
-        self, sender: Principal, submission: SubmissionIn, payload: str, content_hash: str, instant: bool = False
-    ) -> tuple[bool, SubmissionAnswer]:
+    def record_submissions(
+        self, sender: Principal, cases: list[NewCase]
+    ) -> list[tuple[bool, SubmissionAnswer] | Rejected]:
         now = utc_now()
-        year = now.astimezone(CHINA).year
+        results: dict[int, tuple[bool, SubmissionAnswer] | Rejected] = {}
+        with self._write() as db:
+            pending = list(enumerate(cases))
+            while pending:  # a batch naming an id or serial twice: the later one is taken after the first is stored
+                distinct, pending = _distinct(pending)
+                results.update(self._record(db, sender, distinct, now))
+            answered = [results[index] for index in range(len(cases))]
+            at = iso_seconds(now)
+            self._file_services(db, [c for c, r in zip(cases, answered, strict=True) if isinstance(r, tuple)], at)
+            self._seen(db, sender, at)
+        return answered
+
+    def _record(
+        self, db: sqlite3.Connection, sender: Principal, cases: list[tuple[int, NewCase]], now: datetime
+    ) -> dict[int, tuple[bool, SubmissionAnswer] | Rejected]:
+        """``cases`` (no id or serial twice) stored, or answered as the submissions held under their ids and
+        serials are; by their index. Those held are read first, inside the write, so a resend spends no case
+        number; the database's uniqueness still decides (a conflict undoes the inserts, and each is tried alone)."""
+        held: dict[str, tuple[str, str]] = {}  # id: its content hash, its first answer
+        serials_taken: set[str] = set()
+        for start in range(0, len(cases), _CHUNK // 2):
+            chunk = [case.submission for _, case in cases[start : start + _CHUNK // 2]]
+            marks = ", ".join("?" * len(chunk))
+            for id_, serial, held_hash, answer in db.execute(
+                "SELECT id, serial, content_hash, answer FROM submissions"
+                f" WHERE id IN ({marks}) OR serial IN ({marks})",
+                [*(s.id for s in chunk), *(s.serial for s in chunk)],
+            ):
+                held[id_] = (held_hash, answer)
+                serials_taken.add(serial)
+        results: dict[int, tuple[bool, SubmissionAnswer] | Rejected] = {}
+        fresh = []
+        for index, case in cases:
+            submission = case.submission
+            if submission.id in held:
+                held_hash, answer = held[submission.id]
+                results[index] = (
+                    (False, SubmissionAnswer.model_validate_json(answer))
+                    if held_hash == case.content_hash
+                    else Rejected("submission id already used with different content")
+                )
+            elif submission.serial in serials_taken:
+                results[index] = Rejected(f"serial {submission.serial} already used by another submission")
+            else:
+                fresh.append((index, case))
+        if not fresh:
+            return results
         try:
-            with self._write() as db:
-                number = next_value(db, f"case_number:{year}")
-                answer = SubmissionAnswer(
-                    id=submission.id,
-                    serial=submission.serial,
-                    case_number=f"SL{year}{number:06d}",
-                    stage=STAGES[-1] if instant else STAGES[0],
-                    received_at=iso_seconds(now),
-                )
-                db.execute(
-                    "INSERT INTO submissions (id, serial, item_code, created_at, schema_version, content_hash,"
-                    " payload, answer, kiosk_id, station_id, case_number, stage, received_at, updated_at, change_seq,"
-                    " applicant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        submission.id,
-                        submission.serial,
-                        submission.item_code,
-                        submission.created_at,
-                        submission.schema_version,
-                        content_hash,
-                        payload,
-                        answer.model_dump_json(),
-                        sender.kiosk_id,
-                        sender.station_id,
-                        answer.case_number,
-                        answer.stage,
-                        answer.received_at,
-                        answer.received_at,
-                        next_value(db, "change"),
-                        applicant_shown(payload),
-                    ],
-                )
-                stages = STAGES if instant else STAGES[:1]
-                db.executemany(
-                    "INSERT INTO case_history (submission_id, stage, at, note) VALUES (?, ?, ?, ?)",
-                    [(submission.id, stage, answer.received_at, INSTANT_NOTE if instant else "") for stage in stages],
-                )
-                self._seen(db, sender, answer.received_at)
-            return True, answer
+            with self._write() as savepoint:
+                results.update(self._insert(savepoint, sender, fresh, now))
         except RowConflict:
-            # Another request stored this id or serial first (everything above was rolled back): replay or refuse.
-            with self._read() as db:
-                row = db.execute(
-                    "SELECT content_hash, answer FROM submissions WHERE id = ?", [submission.id]
-                ).fetchone()
-                serial_taken = db.execute("SELECT 1 FROM submissions WHERE serial = ?", [submission.serial]).fetchone()
-            if row is None:
-                if serial_taken:
-                    raise Rejected(f"serial {submission.serial} already used by another submission") from None
+            if len(fresh) == 1:
                 raise
-            if row[0] != content_hash:
-                raise Rejected("submission id already used with different content") from None
-            return False, SubmissionAnswer.model_validate_json(row[1])
+            for one in fresh:
+                results.update(self._record(db, sender, [one], now))
+        return results
+
+    @staticmethod
+    def _insert(
+        db: sqlite3.Connection, sender: Principal, cases: list[tuple[int, NewCase]], now: datetime
+    ) -> dict[int, tuple[bool, SubmissionAnswer]]:
+        """New cases for ``cases``: their numbers counted out at once, their rows inserted in two statements."""
+        year = now.astimezone(CHINA).year
+        at = iso_seconds(now)
+        number = next_value(db, f"case_number:{year}", len(cases))
+        change = next_value(db, "change", len(cases))
+        answers: dict[int, tuple[bool, SubmissionAnswer]] = {}
+        rows, history = [], []
+        for offset, (index, case) in enumerate(cases):
+            submission = case.submission
+            answer = SubmissionAnswer(
+                id=submission.id,
+                serial=submission.serial,
+                case_number=f"SL{year}{number + offset:06d}",
+                stage=STAGES[-1] if case.instant else STAGES[0],
+                received_at=at,
+            )
+            answers[index] = (True, answer)
+            rows.append(
+                (
+                    submission.id,
+                    submission.serial,
+                    submission.item_code,
+                    submission.created_at,
+                    submission.schema_version,
+                    case.content_hash,
+                    case.payload,
+                    answer.model_dump_json(),
+                    sender.kiosk_id,
+                    sender.station_id,
+                    answer.case_number,
+                    answer.stage,
+                    at,
+                    at,
+                    change + offset,
+                    applicant_shown(case.payload),
+                )
+            )
+            note = INSTANT_NOTE if case.instant else ""
+            history.extend((submission.id, stage, at, note) for stage in (STAGES if case.instant else STAGES[:1]))
+        db.executemany(
+            "INSERT INTO submissions (id, serial, item_code, created_at, schema_version, content_hash, payload, answer,"
+            " kiosk_id, station_id, case_number, stage, received_at, updated_at, change_seq, applicant)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        db.executemany("INSERT INTO case_history (submission_id, stage, at, note) VALUES (?, ?, ?, ?)", history)
+        return answers
 
     def held(self, station_id: str, ids: list[str]) -> dict[str, SubmissionAnswer]:
         found: dict[str, SubmissionAnswer] = {}

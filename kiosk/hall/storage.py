@@ -31,7 +31,7 @@ from kiosk.hall.models import (
     SubmissionIn,
 )
 from kiosk.hall.queue import QueueStorage
-from kiosk.hall.resident import ResidentServices
+from kiosk.hall.resident import NO_SERVICES, Owed, ResidentServices
 from offline_cache.envelope import HallKeyPair
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or typed without mistakes
@@ -39,6 +39,18 @@ CODE_LENGTH = 8
 HEARTBEATS_KEPT = 100
 INSTANT_NOTE = "即时办结（秒批，大厅已按规则复核）"
 CHINA = timezone(timedelta(hours=8), "CST")  # case numbers count by the year in China
+
+
+@dataclass(frozen=True, slots=True)
+class NewCase:
+    """A submission the hall has opened and decided, ready to record."""
+
+    submission: SubmissionIn
+    payload: str  # the sealed payload, opened
+    content_hash: str
+    instant: bool = False
+    owed: Owed = NO_SERVICES
+    number: str = ""  # the applicant's ID number: materials on file are kept under it (keyed)
 
 
 class HallError(Exception):
@@ -141,13 +153,24 @@ class HallStorage(ResidentServices, QueueStorage, ConsoleStorage):
     # Submissions and cases
 
     @abstractmethod
+    def record_submissions(
+        self, sender: Principal, cases: list[NewCase]
+    ) -> list[tuple[bool, SubmissionAnswer] | Rejected]:
+        """Store each submission with its opened payload and open its case at 申请, or, when ``instant`` (the hall
+        has re-decided the grant), close it at once at the last stage: ``(True, answer)``. The same submission
+        again: ``(False, first answer)``. :class:`Rejected` if its id or serial is taken by other content. What
+        each stored or repeated case brings (:class:`~kiosk.hall.resident.Owed`) is filed once however often it
+        comes. Answered in order; one transaction and one turn at the write lock for the whole batch."""
+
     def record_submission(
         self, sender: Principal, submission: SubmissionIn, payload: str, content_hash: str, instant: bool = False
     ) -> tuple[bool, SubmissionAnswer]:
-        """Store a submission with its opened ``payload`` and open its case at 申请, or, when ``instant`` (the
-        hall has re-decided the grant), close it at once at the last stage: ``(True, answer)``. The same
-        submission again: ``(False, first answer)``. :class:`Rejected` if its id or serial is taken by other
-        content."""
+        """:meth:`record_submissions` for one submission that brings nothing beyond its case; raises
+        :class:`Rejected`."""
+        (result,) = self.record_submissions(sender, [NewCase(submission, payload, content_hash, instant)])
+        if isinstance(result, Rejected):
+            raise result
+        return result
 
     @abstractmethod
     def held(self, station_id: str, ids: list[str]) -> dict[str, SubmissionAnswer]:

@@ -1,4 +1,4 @@
-"""The reference hall against a real uvicorn server on a loopback port, spoken to with requests."""
+"""The reference hall against a real uvicorn server on a loopback port, spoken to with requests, on each back-end."""
 
 from __future__ import annotations
 
@@ -26,15 +26,6 @@ from kiosk.hall.storage import HallError, Principal
 from offline_cache.envelope import HallKeyPair, associated_data, seal
 
 PERSON = {"applicant": {"name": "李建国", "number": "53040219580701013X"}, "values": {"phone": "13800001234"}}
-
-
-@pytest.fixture
-def hall(tmp_path):
-    server = HallServer(tmp_path / "hall" / "hall.db")
-    server.start()
-    yield server
-    server.stop()
-    server.storage.close()
 
 
 @dataclass
@@ -209,6 +200,28 @@ def test_a_batch_answers_item_by_item_and_a_bad_item_blocks_nothing(hall, kiosk)
     assert sorted(c["serial"] for c in hall.storage.cases()) == [good["serial"], later["serial"]]
     assert kiosk.call("POST", "/v1/submissions/batch", json={"items": []}).status_code == 422
     assert kiosk.call("POST", "/v1/submissions/batch", json={"items": [good] * 501}).status_code == 422
+
+
+def test_a_batch_is_answered_as_its_items_one_by_one_would_be_and_a_resend_spends_no_case_number(hall, kiosk):
+    held = kiosk.submission("DEMO01-261123-0001-X")
+    assert kiosk.put(held).status_code == 201
+    new = [kiosk.submission(f"DEMO01-261123-{n:04d}-X") for n in range(2, 6)]
+    changed = new[0] | {"item_code": "MZ0002"}  # the id of an earlier item in the batch, with other content
+    serial_again = kiosk.submission(new[1]["serial"])  # another id under an earlier item's serial
+    held_serial = kiosk.submission(held["serial"])  # another id under a serial the hall holds
+    items = [new[0], held, changed, new[1], serial_again, held_serial, new[0], new[2], new[3], new[2]]
+    results = kiosk.call("POST", "/v1/submissions/batch", json={"items": items}).json()["results"]
+    assert [r["status"] for r in results] == [201, 200, 422, 201, 422, 422, 200, 201, 201, 200]
+    assert results[2]["error"] == "submission id already used with different content"
+    assert "already used by another submission" in results[4]["error"] and results[5]["error"] == results[4][
+        "error"
+    ].replace(new[1]["serial"], held["serial"])
+    assert results[6]["answer"] == results[0]["answer"] and results[9]["answer"] == results[7]["answer"]
+    again = kiosk.call("POST", "/v1/submissions/batch", json={"items": items}).json()["results"]
+    assert [r["status"] for r in again] == [200, 200, 422, 200, 422, 422, 200, 200, 200, 200]
+    assert [r["answer"] for r in again if r["answer"]] == [r["answer"] for r in results if r["answer"]]
+    numbers = sorted(int(case["case_number"][-6:]) for case in hall.storage.cases())
+    assert numbers == list(range(numbers[0], numbers[0] + 5))  # five cases, numbered without a gap
 
 
 def test_concurrent_pushes_of_one_submission_make_one_case(hall, kiosk):
