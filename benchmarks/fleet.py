@@ -626,9 +626,9 @@ def summary(results: list[Result], kiosks: int) -> int:
     print("goals:")
     for r in results:
         drain, ratio = r.run.drain_seconds, r.run.drain_seconds / r.floor_seconds
-        if r.name.startswith("postgresql"):
+        if r.name.startswith("postgresql"):  # the goals are the city hall's; SQLite's figures are shown
             print(f"  {r.name}: {r.run.submissions} drained in ≤ 60 s: {drain:.1f} s, {_met(drain <= 60)}")
-        print(f"  {r.name}: within 2x the floor: {ratio:.2f}x, {_met(ratio <= 2)}")
+            print(f"  {r.name}: within 2x the floor: {ratio:.2f}x, {_met(ratio <= 2)}")
         print(f"  {r.name}: no duplicates, none lost: {_met(r.audit.duplicates == r.audit.lost == 0)}")
     return 0 if all(r.audit.duplicates == r.audit.lost == 0 for r in results) else 1
 
