@@ -27,8 +27,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.messages.pofile import read_po
-
 from config import CONFIG_DIR
 
 __all__ = [
@@ -189,6 +187,8 @@ def read_translations(path: Path) -> dict[str, str]:
     """The translated, non-fuzzy entries of one ``.po`` file; an absent file has none."""
     if not path.is_file():
         return {}
+    from babel.messages.pofile import read_po  # when a visitor first chooses another language, not at start
+
     with path.open("rb") as file:
         catalog = read_po(file, ignore_obsolete=True)
     return {

@@ -9,8 +9,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-import qrcode
-
 
 @dataclass(frozen=True, slots=True)
 class Text:
@@ -48,6 +46,8 @@ def display_width(text: str) -> int:
 
 def qr_rows(data: str) -> list[str]:
     """The QR code of ``data`` drawn with half-block characters, two modules per character cell."""
+    import qrcode  # with Pillow behind it: when a code is drawn, not when the kiosk starts
+
     code = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(data)
     code.make(fit=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config.settings import AccessibilitySettings, DeviceSettings
 from devices.base import (
@@ -24,13 +25,15 @@ from devices.document import PrintDocument
 from devices.health import DeviceHealth
 from devices.idcard.photo import PhotoDecoder
 from devices.idcard.reader import SerialCardReader
-from devices.idcard.simulator import CardReaderSimulator
 from devices.printer.escpos_printer import EscposPrinter
 from devices.printer.render import PaperSettings, find_cjk_font
-from devices.printer.simulator import PrinterSimulator
 from devices.scanner.serial_scanner import SerialScanner
-from devices.scanner.simulator import ScannerSimulator
 from devices.speaker import NullSpeaker, Speaker, make_speaker, voice_status
+
+if TYPE_CHECKING:  # the simulators (the printer's draws with Pillow) are loaded only when the settings ask for one
+    from devices.idcard.simulator import CardReaderSimulator
+    from devices.printer.simulator import PrinterSimulator
+    from devices.scanner.simulator import ScannerSimulator
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,8 @@ def build_devices(
     card_simulator = printer_simulator = None
     decoder = PhotoDecoder(settings.photo_decoder) if settings.photo_decoder else None
     if settings.card_reader == "simulator":
+        from devices.idcard.simulator import CardReaderSimulator
+
         card_simulator = CardReaderSimulator().start()
         port = card_simulator.port
     else:
@@ -129,11 +134,15 @@ def build_devices(
     paper = paper_settings(settings)
     uri = settings.printer
     if uri.startswith("sim://"):
+        from devices.printer.simulator import PrinterSimulator
+
         printer_simulator = PrinterSimulator(paper.width_mm, paper.font_path, data_dir / "receipts").start()
         uri = printer_simulator.uri
     scanner_simulator = None
     scanner_port = settings.scanner_port
     if settings.scanner == "simulator":
+        from devices.scanner.simulator import ScannerSimulator
+
         scanner_simulator = ScannerSimulator().start()
         scanner_port = scanner_simulator.port
     scanner = SerialScanner(scanner_port, settings.scanner_baud, prefix=settings.scanner_prefix)

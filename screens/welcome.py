@@ -12,12 +12,9 @@ from kiosk.appointments import is_appointment_code
 from kiosk.serial_number import SerialNumber, SerialNumberError
 from kiosk.services import CacheError
 from screens.base import KioskScreen
-from screens.catalog import CatalogScreen
-from screens.identify import IdentifyScreen
 from screens.messages import CardRead, CardUnreadable, ScanReceived
-from screens.progress import ProgressScreen
-from screens.queue import QueueScreen
-from screens.staff_desk import StaffDesk
+
+# The screens the welcome screen leads to are imported when first opened: its frame does not wait for them.
 
 
 class WelcomeScreen(KioskScreen):
@@ -63,12 +60,14 @@ class WelcomeScreen(KioskScreen):
     @on(Button.Pressed, "#apply")
     def start_apply(self) -> None:
         faults.inject("welcome")
+        from screens.identify import IdentifyScreen
+
         self.app.push_screen(IdentifyScreen(), self._identified)
 
     def _identified(self, applicant: Applicant | None) -> None:
         if applicant is not None:
             self.visit.applicant = applicant
-            self.app.push_screen(CatalogScreen(for_applicant=True))
+            self._catalog(for_applicant=True)
 
     @on(Button.Pressed, ".language")
     async def choose_language(self, event: Button.Pressed) -> None:
@@ -99,43 +98,60 @@ class WelcomeScreen(KioskScreen):
     @on(Button.Pressed, "#staff")
     def staff(self) -> None:
         if self.kiosk.staff is not None:
+            from screens.staff_desk import StaffDesk
+
             self.app.push_screen(StaffDesk())
         else:
             self.kiosk.sign_in_staff()
 
     @on(Button.Pressed, "#queue")
     def take_ticket(self) -> None:
-        self.app.push_screen(QueueScreen())
+        self._queue()
 
     @on(Button.Pressed, "#progress")
     def check_progress(self) -> None:
-        self.app.push_screen(ProgressScreen())
+        self._progress()
 
     @on(Button.Pressed, "#guides")
     def browse_guides(self) -> None:
-        self.app.push_screen(CatalogScreen(for_applicant=False))
+        self._catalog(for_applicant=False)
 
     @on(Button.Pressed, "#evaluate")
     def evaluate(self) -> None:
-        self.app.push_screen(ProgressScreen(to_evaluate=True))
+        self._progress(to_evaluate=True)
+
+    def _catalog(self, for_applicant: bool) -> None:
+        from screens.catalog import CatalogScreen
+
+        self.app.push_screen(CatalogScreen(for_applicant=for_applicant))
+
+    def _queue(self, appointment_code: str = "") -> None:
+        from screens.queue import QueueScreen
+
+        self.app.push_screen(QueueScreen(appointment_code=appointment_code))
+
+    def _progress(self, serial: str = "", to_evaluate: bool = False) -> None:
+        from screens.progress import ProgressScreen
+
+        self.app.push_screen(ProgressScreen(serial=serial, to_evaluate=to_evaluate))
 
     def on_card_read(self, message: CardRead) -> None:
         self.visit.applicant = message.applicant
-        self.app.push_screen(CatalogScreen(for_applicant=True))
+        self._catalog(for_applicant=True)
 
     def on_card_unreadable(self, message: CardUnreadable) -> None:
         self.notify(self._(message.text), title=self._("读卡失败"), severity="warning", timeout=10)
 
     def on_scan_received(self, message: ScanReceived) -> None:
         if is_appointment_code(message.code):
-            self.app.push_screen(QueueScreen(appointment_code=message.code))
+            self._queue(appointment_code=message.code)
             return
         try:
             serial = SerialNumber.parse(message.code)
         except SerialNumberError:
             self.check_code(message.code)
             return
-        self.app.push_screen(ProgressScreen(serial=str(serial)))
+        self._progress(serial=str(serial))
 
     def job_failed(self, group: str) -> bool:
         self.notify(self._("没能处理这个码，请到咨询台询问。"), severity="warning", timeout=10)

@@ -15,23 +15,24 @@ import contextlib
 import logging
 import socket
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
-
-from escpos import exceptions as escpos_errors
-from escpos.escpos import Escpos
-from escpos.printer import File, Network, Serial, Usb
 
 from config.i18n import _
 from devices.base import DeviceError, PaperState, PrinterError, PrinterStatus, ReceiptPrinter
 from devices.document import PrintDocument
 from devices.printer.render import PaperSettings, to_escpos
 
+if TYPE_CHECKING:  # python-escpos loads its printer database when imported: only when a printer is opened
+    from escpos.escpos import Escpos
+
 log = logging.getLogger(__name__)
-_FAILURES = (OSError, escpos_errors.Error, ValueError)
 
 
 def open_connection(uri: str) -> Escpos:
     """A python-escpos printer for ``uri``, not yet opened. Raises :class:`DeviceError` for a bad URI."""
+    from escpos.printer import File, Network, Serial, Usb
+
     parts = urlsplit(uri)
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     try:
@@ -72,6 +73,8 @@ def _drain(printer: Escpos) -> None:
 
 
 def query_status(printer: Escpos) -> PrinterStatus:
+    from escpos.printer import File
+
     if isinstance(printer, File):
         return PrinterStatus(None, "unknown")
     _drain(printer)
@@ -95,11 +98,13 @@ class EscposPrinter(ReceiptPrinter):
     @contextlib.contextmanager
     def _opened(self) -> Iterator[Escpos]:
         """The printer, open for one job or question; a connection failure becomes :class:`PrinterError`."""
+        from escpos.exceptions import Error as EscposError
+
         printer = self._connect(self.uri)
         try:
             printer.open()
             yield printer
-        except _FAILURES as exc:
+        except (OSError, EscposError, ValueError) as exc:
             log.warning("printer %s unreachable: %s", self.uri, exc)
             raise PrinterError(_("打印机无法连接，请检查电源和连线")) from exc
         finally:

@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
-
-import qrcode
-from escpos.printer import Dummy
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING, Literal
 
 from devices.base import DeviceError
 from devices.document import PrintDocument, Qr, Rule, Text, display_width
+
+if TYPE_CHECKING:  # each loaded when a receipt is drawn, not when the kiosk starts
+    from escpos.escpos import Escpos
+    from PIL import Image, ImageFont
 
 CHINESE_ON = b"\x1c\x26"  # FS &
 CHINESE_OFF = b"\x1c\x2e"  # FS .
@@ -58,6 +58,8 @@ class PaperSettings:
 
 def to_escpos(document: PrintDocument, paper: PaperSettings) -> bytes:
     """The bytes a printer needs to print ``document`` and cut the paper."""
+    from escpos.printer import Dummy  # python-escpos loads its printer database: only when a receipt is printed
+
     out = Dummy()
     out.profile.profile_data["media"]["width"]["pixels"] = paper.dots  # the generic profile knows no paper
     out.hw("INIT")
@@ -69,7 +71,7 @@ def to_escpos(document: PrintDocument, paper: PaperSettings) -> bytes:
     return out.output
 
 
-def _native(out: Dummy, document: PrintDocument, paper: PaperSettings) -> None:
+def _native(out: Escpos, document: PrintDocument, paper: PaperSettings) -> None:
     out._raw(CHINESE_ON)
     for block in document.blocks:
         match block:
@@ -96,12 +98,16 @@ def _native(out: Dummy, document: PrintDocument, paper: PaperSettings) -> None:
 
 
 def _qr_image(data: str, module_dots: int) -> Image.Image:
+    import qrcode
+
     code = qrcode.QRCode(border=1, box_size=module_dots, error_correction=qrcode.constants.ERROR_CORRECT_M)
     code.add_data(data)
     return code.make_image(fill_color="black", back_color="white").get_image().convert("1")
 
 
 def _centred(image: Image.Image, dots: int) -> Image.Image:
+    from PIL import Image
+
     piece = Image.new("1", (dots, image.height), 1)
     piece.paste(image, ((dots - image.width) // 2, 0))
     return piece
@@ -109,6 +115,8 @@ def _centred(image: Image.Image, dots: int) -> Image.Image:
 
 @lru_cache(maxsize=16)
 def _font(path: str | None, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     if path is None:
         raise DeviceError(
             "raster 模式需要中文字体：请在设置中填写 font_path（如 /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc）"
@@ -121,6 +129,8 @@ def _font(path: str | None, size: int) -> ImageFont.FreeTypeFont:
 
 def draw(document: PrintDocument, paper: PaperSettings) -> Image.Image:
     """The paper as a 1-bit image ``paper.dots`` wide: the raster print job and the PNG preview."""
+    from PIL import Image, ImageDraw
+
     font_path = str(paper.font_path) if paper.font_path else None
     pieces: list[Image.Image] = []
     for block in document.blocks:

@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING, ClassVar
 from textual.binding import Binding, BindingType
 
 from config.i18n import _
-from kiosk.staff import Agent
-from kiosk.technician import technician_check
-from screens.pin_prompt import PinPrompt
-from screens.staff_desk import StaffDesk
-from screens.technician import TechnicianScreen
 
 if TYPE_CHECKING:
     from kiosk.app.kiosk_app import KioskApp
+    from kiosk.staff import Agent
+
+# The screens here are imported when first shown, not with the app: the welcome frame does not wait for them.
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +42,10 @@ class StaffAndTechnician:
             self.open_technician_mode()
 
     def open_technician_mode(self: KioskApp) -> None:
+        from kiosk.technician import technician_check
+        from screens.pin_prompt import PinPrompt
+        from screens.technician import TechnicianScreen
+
         if isinstance(self.screen, TechnicianScreen | PinPrompt):
             return
         access = self.services.settings.access
@@ -64,6 +66,8 @@ class StaffAndTechnician:
 
     def sign_in_staff(self: KioskApp) -> None:
         """Ask for a staff PIN (a scanned staff badge signs in too, from the welcome screen)."""
+        from screens.pin_prompt import PinPrompt
+
         found: list[Agent] = []
 
         def check(pin: str) -> str | None:  # run by the prompt off the UI thread: scrypt takes a moment
@@ -85,6 +89,8 @@ class StaffAndTechnician:
         self.staff = agent
         self._last_activity = self.clock()
         self.notify(self._("{agent} 已登录代办", agent=agent.label), timeout=5)
+        from screens.staff_desk import StaffDesk
+
         self.push_screen(StaffDesk())
 
     def sign_out_staff(self: KioskApp) -> None:

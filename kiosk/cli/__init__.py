@@ -23,38 +23,55 @@ before the timeout), 2 bad settings, data, arguments or a device error.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from pathlib import Path
+from types import ModuleType
 
-from config.settings import SettingsError
-from devices import DeviceError
-from kiosk.catalog import CatalogError
-from kiosk.cli import board, catalog, devices, display, doctor, hall, i18n, pin, run, serve, sync
-from kiosk.hall.storage import HallError
-from offline_cache import CacheError
-from offline_cache.envelope import EnvelopeError
-from offline_cache.hall_client import SyncError
-
-GROUPS = (run, serve, display, catalog, devices, sync, pin, i18n, hall, board, doctor)
+GROUPS = ("run", "serve", "display", "catalog", "devices", "sync", "pin", "i18n", "hall", "board", "doctor")
+COMMANDS = {"demo": "run", "reprint": "devices", "enroll": "sync", "simulate": "sync"}
+"""Commands registered by a module of another name; every other command's module is its own name."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser(argv).parse_args(argv)
     # A technician's command answers in one line; the kiosk logs to a file. (force: python-escpos configures the
     # root logger when it is imported.)
     logging.basicConfig(level=logging.ERROR, force=True)
     try:
         return args.handler(args)
-    except (SyncError, EnvelopeError):
-        raise  # CacheErrors too, but one that reaches here is a bug (a command catches its own): the traceback
-    except (SettingsError, CatalogError, CacheError, DeviceError, HallError) as exc:
+    except Exception as exc:
+        if not _told(exc):
+            raise  # a bug (a command catches what it can tell): the traceback
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
 
 
-def parser() -> argparse.ArgumentParser:
-    """The whole command line, each group's sub-commands registered by its module."""
+_TOLD = (
+    ("config.settings", "SettingsError"),
+    ("kiosk.catalog", "CatalogError"),
+    ("offline_cache.errors", "CacheError"),
+    ("devices.base", "DeviceError"),
+    ("kiosk.hall.storage", "HallError"),
+)
+_BUGS = (("offline_cache.errors", "EnvelopeError"), ("offline_cache.errors", "SyncError"))  # CacheErrors too
+
+
+def _told(exc: Exception) -> bool:
+    """Whether ``exc`` is bad settings, data, arguments or a device error, told in one line. Only a module the
+    command loaded can have raised its errors (``kiosk run`` never loads the hall's)."""
+
+    def loaded(names: tuple[tuple[str, str], ...]) -> tuple[type, ...]:
+        return tuple(getattr(sys.modules[module], name) for module, name in names if module in sys.modules)
+
+    return isinstance(exc, loaded(_TOLD)) and not isinstance(exc, loaded(_BUGS))
+
+
+def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line, each group's sub-commands registered by its module: for ``argv`` naming a command, that
+    command's module alone (a kiosk starting does not import the hall), else every group (for ``--help``)."""
     top = argparse.ArgumentParser(prog="kiosk", description="政务服务自助终端 (government service kiosk)")
     top.add_argument(
         "--config",
@@ -62,6 +79,23 @@ def parser() -> argparse.ArgumentParser:
         help="settings file (default: $KIOSK_CONFIG, then the platform config folder's kiosk.toml)",
     )
     commands = top.add_subparsers(dest="command", required=True)
-    for group in GROUPS:
+    for group in _groups(argv or []):
         group.register(commands)
     return top
+
+
+def _groups(argv: list[str]) -> list[ModuleType]:
+    command = _command(argv)
+    name = COMMANDS.get(command, command)
+    return [importlib.import_module(f"kiosk.cli.{group}") for group in ([name] if name in GROUPS else GROUPS)]
+
+
+def _command(argv: list[str]) -> str:
+    """The command ``argv`` names ("" if none): its first word that is not an option or ``--config``'s value."""
+    words = iter(argv)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return ""
