@@ -45,6 +45,9 @@ class OutboxCounts:
     last_item_error: str
 
 
+_CHUNK = 500  # ids per IN (...): well under SQLite's limit on bound parameters
+
+
 def outbox_row(item_id: str, kind: str, body: dict[str, Any], now: float) -> dict[str, Any]:
     """A new pending row, due at once."""
     return {
@@ -117,27 +120,38 @@ class Outbox:
         return [row[0] for row in rows]
 
     def acknowledge(self, answers: dict[str, dict[str, Any]], now: float) -> None:
-        """The hall holds these items: erase their bodies, keep tombstones, mirror the case of a submission."""
+        """The hall holds these items: erase their bodies, keep tombstones, mirror the case of a submission. One
+        statement per change for the whole batch."""
+        if not answers:
+            return
         with self._database.transaction() as db:
-            for item_id, answer in answers.items():
-                kind = db.execute(
-                    "SELECT kind FROM outbox WHERE id = ? AND state != 'acknowledged'", [item_id]
-                ).fetchone()
-                if kind is None:
-                    continue
-                if kind[0] == "heartbeat":  # a delivered heartbeat is of no further use
-                    db.execute("DELETE FROM outbox WHERE id = ?", [item_id])
-                    continue
-                db.execute(
-                    "UPDATE outbox SET state = 'acknowledged', body = NULL, acknowledged_at = ?, answer = ?,"
-                    " last_error = '' WHERE id = ?",
-                    [now, json.dumps(answer, ensure_ascii=False), item_id],
-                )
-                if kind[0] == "submission" and answer.get("case_number"):
+            ids = list(answers)
+            kinds: dict[str, str] = {}
+            for first in range(0, len(ids), _CHUNK):
+                chunk = ids[first : first + _CHUNK]
+                kinds.update(
                     db.execute(
-                        "UPDATE submissions SET case_number = ?, stage = ?, stage_at = ? WHERE id = ?",
-                        [answer["case_number"], answer.get("stage", ""), _local_now(), item_id],
-                    )
+                        f"SELECT id, kind FROM outbox WHERE id IN ({', '.join('?' * len(chunk))})"
+                        " AND state != 'acknowledged'",
+                        chunk,
+                    ).fetchall()
+                )
+            # A delivered heartbeat is of no further use.
+            db.conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i, k in kinds.items() if k == "heartbeat"])
+            db.conn.executemany(
+                "UPDATE outbox SET state = 'acknowledged', body = NULL, acknowledged_at = ?, answer = ?,"
+                " last_error = '' WHERE id = ?",
+                [(now, json.dumps(answers[i], ensure_ascii=False), i) for i, k in kinds.items() if k != "heartbeat"],
+            )
+            stage_at = _local_now()
+            db.conn.executemany(
+                "UPDATE submissions SET case_number = ?, stage = ?, stage_at = ? WHERE id = ?",
+                [
+                    (answer["case_number"], answer.get("stage", ""), stage_at, i)
+                    for i, k in kinds.items()
+                    if k == "submission" and (answer := answers[i]).get("case_number")
+                ],
+            )
 
     def defer(self, ids: list[str], error: str, delay_for: Callable[[int], float], now: float) -> None:
         """Count a failed attempt; the next falls due after ``delay_for(attempts)`` seconds."""

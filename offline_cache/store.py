@@ -26,7 +26,7 @@ from typing import Any
 import sqlite_utils
 
 from config.i18n import _
-from offline_cache.database import Database
+from offline_cache.database import Database, insert
 from offline_cache.envelope import associated_data, public_key_from_text, seal
 from offline_cache.errors import AlreadyRated, CacheError, EnvelopeError, NotEnrolled
 from offline_cache.migrations import migrate
@@ -158,9 +158,9 @@ class Store:
                 "stage_at": new.created_at.isoformat(timespec="seconds"),
                 "applicant_key": new.applicant_key,
             }
-            db["submissions"].insert(row)
+            insert(db, "submissions", row)
             body = _submission_body(row, new.payload, enrolment.hall_public_key)
-            db["outbox"].insert(outbox_row(new.id, "submission", body, time.time()))
+            insert(db, "outbox", outbox_row(new.id, "submission", body, time.time()))
         return StoredSubmission(
             new.id,
             row["serial"],

@@ -92,7 +92,7 @@ def accept_submissions(
 ) -> list[SubmissionResult]:
     """Each of ``items`` as :func:`accept_submission` takes it, answered in order: checked and opened first, then
     recorded together (the write lock is held for the database's work alone, not the cryptography)."""
-    catalog: dict[str, dict[str, Any] | None] = {}
+    catalog: dict[str, tuple[dict[str, Any] | None, ServiceItem | None]] = {}  # each item code's, read once
     opened = [_open(storage, item, catalog) for item in items]
     cases = [item for item in opened if isinstance(item, NewCase)]
     recorded = iter(storage.record_submissions(sender, cases) if cases else [])
@@ -100,7 +100,9 @@ def accept_submissions(
 
 
 def _open(
-    storage: HallStorage, item: SubmissionIn | dict[str, Any], catalog: dict[str, dict[str, Any] | None]
+    storage: HallStorage,
+    item: SubmissionIn | dict[str, Any],
+    catalog: dict[str, tuple[dict[str, Any] | None, ServiceItem | None]],
 ) -> NewCase | SubmissionResult:
     try:
         submission = SubmissionIn.model_validate(item)
@@ -112,14 +114,15 @@ def _open(
         return SubmissionResult(id=submission.id, status=422, error=str(exc))
     filed_on = datetime.fromisoformat(submission.created_at.upper()).date()
     if submission.item_code not in catalog:
-        catalog[submission.item_code] = storage.catalog_item(submission.item_code)
-    raw_item = catalog[submission.item_code]
+        raw = storage.catalog_item(submission.item_code)
+        catalog[submission.item_code] = raw, _item(raw)
+    raw_item, service_item = catalog[submission.item_code]
     return NewCase(
         submission,
         payload,
         content_hash(submission),
         instant=instant_grant_holds(raw_item, data, filed_on),
-        owed=services_of(_item(raw_item), data, filed_on),
+        owed=services_of(service_item, data, filed_on),
         number=_number(data),
     )
 
