@@ -175,5 +175,12 @@ class FrameDecoder:
         """Bytes held waiting for the rest of a frame."""
         return len(self._buffer)
 
+    def wanted(self) -> int:
+        """How many more bytes the frame in hand needs (at least one): the header until its length is known,
+        then the rest of the body. A read of this size returns the moment the frame is complete."""
+        if len(self._buffer) < HEADER_LEN:
+            return HEADER_LEN - len(self._buffer)
+        return HEADER_LEN + int.from_bytes(self._buffer[5:7], "big") - len(self._buffer)
+
     def clear(self) -> None:
         self._buffer.clear()

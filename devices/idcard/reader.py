@@ -69,7 +69,10 @@ class ReaderLink:
         deadline = time.monotonic() + timeout
         bad_before = self.decoder.bad_frames
         while time.monotonic() < deadline:
-            data = self.port.read(max(1, min(self.port.in_waiting, 4096)))
+            # Ask for what the frame in hand still lacks: the read returns as its last byte lands, one wake-up a
+            # frame rather than one for every few bytes the line delivers. The port's short timeout keeps the
+            # deadline in view.
+            data = self.port.read(self.decoder.wanted())
             self.bytes_exchanged += len(data)
             frames = self.decoder.feed(data)
             if frames:
@@ -106,21 +109,30 @@ def open_port(port: str, baud: int) -> serial.SerialBase:
 
 
 class SerialCardReader(CardReader):
-    """The reader on a serial port (or USB presenting one), supervised by its own thread."""
+    """The reader on a serial port (or USB presenting one), supervised by its own thread.
+
+    ``poll_interval``: seconds between find-card polls while the reader is empty. A placed card waits half of it
+    on average before its read starts, beside the 118 ms the read itself takes on a 115,200-baud line; each poll
+    moves 21 bytes (a 10-byte request, an 11-byte "no card"), so 0.04 s costs 525 bytes/s, under 5 % of what the
+    line carries. ``removal_interval``: seconds between the checks that a read card still rests on the reader
+    (find and select, 50 bytes each time).
+    """
 
     def __init__(
         self,
         port: str,
         baud: int = 115200,
-        poll_interval: float = 0.1,
+        poll_interval: float = 0.04,
         backoff: tuple[float, float] = (0.5, 8.0),
         opener: Callable[[str, int], serial.SerialBase] = open_port,
         photo_decoder: PhotoDecoder | None = None,
+        removal_interval: float = 0.1,
     ) -> None:
         self.photo_decoder = photo_decoder
         self.port_name = port
         self.baud = baud
         self.poll_interval = poll_interval
+        self.removal_interval = removal_interval
         self.backoff = backoff
         self._opener = opener
         self._stop = threading.Event()
@@ -172,6 +184,7 @@ class SerialCardReader(CardReader):
         card_on_reader = False
         probe = True  # a card already in the field when we (re)connect never answers find-card with 9F
         while not self._stop.is_set():
+            began = time.monotonic()
             found = link.transact(codec.FIND_CARD)
             # A reader reports a card once: if that 9F arrived corrupt, the retry says 80. Ask select instead.
             probe = (probe or link.retried) and not card_on_reader
@@ -187,7 +200,9 @@ class SerialCardReader(CardReader):
                 card_on_reader = False
                 on_event(CardRemoved())
             probe = False
-            self._stop.wait(self.poll_interval)
+            # Timed from the poll's start, so the exchange does not stretch the beat the line load is set by.
+            interval = self.removal_interval if card_on_reader else self.poll_interval
+            self._stop.wait(max(0.0, began + interval - time.monotonic()))
 
     def _with_portrait(self, card: IdentityCard) -> IdentityCard:
         if self.photo_decoder is None or not card.photo:

@@ -49,12 +49,16 @@ class CardReaderSimulator(SerialSimulator):
     thread_name = "idcard-simulator"
 
     def __init__(self, folder: Path | None = None, seed: int = 0, pace_baud: int = 0) -> None:
-        """``pace_baud``: when above 0, answers leave no faster than a real line at that rate would carry
-        them (10 bits a byte); a bare pseudo-terminal moves bytes at memory speed."""
+        """``pace_baud``: when above 0, an answer leaves no sooner than a real line at that rate (10 bits a
+        byte) would have carried the request to the reader and the answer back; a bare pseudo-terminal moves
+        bytes at memory speed."""
         super().__init__("ttyIDCARD", folder)
         self.pace_baud = pace_baud
         self.faults = Faults()
         self.requests: list[codec.Command] = []
+        self.bytes_received = 0
+        self.bytes_sent = 0
+        """What crossed the cable each way, for the load a driver puts on the line."""
         self._random = random.Random(seed)
         self._card: IdentityCard | None = None
         self._photo = b""
@@ -90,6 +94,8 @@ class CardReaderSimulator(SerialSimulator):
                 if not ready:
                     continue
                 data = os.read(master, 4096)
+                arrived = time.monotonic()
+                self.bytes_received += len(data)
             except OSError:  # unplugged under our feet, or the driver closed its end
                 time.sleep(0.01)
                 continue
@@ -100,7 +106,8 @@ class CardReaderSimulator(SerialSimulator):
                 self.requests.append(command)
                 answer = self._answer(command)
                 if answer is not None:
-                    self._send(master, answer)
+                    # On a real line the request's last byte lands this long after its first left the host.
+                    self._send(master, answer, arrived + self._wire_seconds(len(codec.request(command))))
 
     def _answer(self, command: codec.Command) -> bytes | None:
         if self.faults.silent:
@@ -133,7 +140,13 @@ class CardReaderSimulator(SerialSimulator):
                 case _:
                     return codec.response(Status.BAD_PARAMETER)
 
-    def _send(self, master: int, answer: bytes) -> None:
+    def _wire_seconds(self, n_bytes: int) -> float:
+        return n_bytes * 10 / self.pace_baud if self.pace_baud else 0.0
+
+    def _send(self, master: int, answer: bytes, start: float) -> None:
+        """Write ``answer``; when paced, each piece leaves once a line started at ``start`` would have carried
+        it. One schedule for the whole answer, as a UART clocks bytes back to back: a sleep that overshoots is
+        made up by the next one rather than stretching the answer beyond the line's own time."""
         faults = self.faults
         if faults.bad_checks > 0:
             faults.bad_checks -= 1
@@ -142,13 +155,17 @@ class CardReaderSimulator(SerialSimulator):
             junk = bytes(self._random.choice(range(0x00, 0xAA)) for _ in range(self._random.randint(1, 24)))
             answer = junk + answer
         size = faults.chunk_size or (16 if self.pace_baud else len(answer))
+        on_wire = start
         try:
-            for start in range(0, len(answer), size):
-                piece = answer[start : start + size]
-                if self.pace_baud:  # the piece is on the wire this long before its last byte arrives
-                    time.sleep(len(piece) * 10 / self.pace_baud)
+            for offset in range(0, len(answer), size):
+                piece = answer[offset : offset + size]
+                if self.pace_baud:  # not before the piece's last byte would have crossed the line
+                    on_wire += self._wire_seconds(len(piece))
+                    time.sleep(max(0.0, on_wire - time.monotonic()))
+                self.bytes_sent += len(piece)  # counted first: the driver may act on the piece before we go on
                 os.write(master, piece)
                 if faults.chunk_size:
                     time.sleep(faults.chunk_delay)
+                    on_wire += faults.chunk_delay  # a reader that trickles is slower than its line: no catching up
         except OSError:
             pass  # unplugged while answering: the driver sees a cut frame and times out

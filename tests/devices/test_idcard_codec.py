@@ -88,3 +88,17 @@ def test_build_then_parse_round_trips_through_garbage_and_any_chunking(cmd, para
     for start in range(0, len(stream), size):
         frames += decoder.feed(stream[start : start + size])
     assert [f.as_command() for f in frames] == [Command(cmd, para, data)]
+
+
+@given(st.binary(max_size=40).map(lambda b: b.replace(b"\xaa", b"")), st.binary(max_size=300))
+def test_reading_what_the_decoder_wants_stops_at_the_end_of_the_frame(junk, data):
+    first = codec.response(Status.SUCCESS, data)
+    stream = junk + first + codec.response(Status.NO_CARD)
+    decoder, position, frames = FrameDecoder(), 0, []
+    while not frames and position < len(stream):
+        wanted = decoder.wanted()
+        assert wanted >= 1
+        frames = decoder.feed(stream[position : position + wanted])
+        position += wanted
+    assert position == len(junk) + len(first)
+    assert [f.data for f in frames] == [data]

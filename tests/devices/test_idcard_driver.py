@@ -182,3 +182,25 @@ def test_a_paced_simulator_answers_no_faster_than_the_line(tmp_path):
     finally:
         link.close()
         sim.stop()
+
+
+def test_an_empty_reader_is_asked_for_a_card_and_nothing_else(simulator, events):
+    deadline = time.monotonic() + 10
+    while len(simulator.requests) < 8 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    # After the SAM check and the select that looks for a card resting there since before the connection.
+    assert simulator.requests[:3] == [codec.SAM_STATUS, codec.FIND_CARD, codec.SELECT_CARD]
+    assert set(simulator.requests[3:8]) == {codec.FIND_CARD}
+
+
+def test_the_simulator_counts_the_bytes_crossing_the_cable(tmp_path):
+    from devices.idcard.reader import ReaderLink, open_port
+
+    sim = CardReaderSimulator(tmp_path).start()
+    link = ReaderLink(open_port(sim.port, 115200))
+    try:
+        assert link.transact(codec.FIND_CARD).status == codec.Status.NO_CARD
+        assert (sim.bytes_received, sim.bytes_sent, link.bytes_exchanged) == (10, 11, 21)
+    finally:
+        link.close()
+        sim.stop()
