@@ -107,7 +107,7 @@ def _devices_read_card(args: argparse.Namespace) -> int:
     from devices.idcard.reader import SerialCardReader
 
     decoder = PhotoDecoder(args.photo_decoder) if args.photo_decoder else None
-    reader = SerialCardReader(args.port, args.baud, poll_interval=0.1, photo_decoder=decoder)
+    reader = SerialCardReader(args.port, args.baud, photo_decoder=decoder)
     with contextlib.closing(_events_within(reader, args.timeout)) as events:
         for event in events:
             match event:
