@@ -1,7 +1,8 @@
 """The service catalog (事项清单): items with their complete guides, loading, validation and search.
 
 Each item carries every element of a guide (办事指南) so the kiosk can show it and print it as a one-time
-notice. The data lives in TOML files (one per department) under ``config/catalog/``::
+notice. The data lives in TOML files (one per department) under ``config/catalog/``, with the pinyin keys its
+search needs in ``pinyin.json`` beside them (``kiosk catalog pinyin`` writes it, see :mod:`kiosk.readings`)::
 
     >>> catalog = load_catalog(default_catalog_path())
     >>> [item.name for item in catalog.search("lnryd")]
@@ -19,11 +20,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pypinyin import Style, pinyin
 
 from config import default_catalog_path
 from config.i18n import _
 from kiosk.identity import age_on
+from kiosk.readings import READINGS_FILE, Readings, work_out, write
 from kiosk.search import SearchIndex
 
 __all__ = [
@@ -248,11 +249,17 @@ class _CatalogFile(_Strict):
 
 
 class Catalog:
-    """The loaded, validated catalog: lookup by code, departments, and search."""
+    """The loaded, validated catalog: lookup by code, departments, and search.
 
-    def __init__(self, items: Iterable[ServiceItem]) -> None:
+    ``readings`` gives the pinyin keys of names and departments (see :mod:`kiosk.readings`); without it they are
+    worked out with pypinyin. ``index`` is the search index of exactly these items, when the caller has it."""
+
+    def __init__(
+        self, items: Iterable[ServiceItem], readings: Readings | None = None, index: SearchIndex | None = None
+    ) -> None:
         self._items = {item.code: item for item in items}
-        self._index = SearchIndex(self._items.values())
+        self._readings = readings if readings is not None else Readings()
+        self._index = index if index is not None else SearchIndex(self._items.values(), self._readings)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -268,7 +275,8 @@ class Catalog:
 
     @property
     def departments(self) -> list[str]:
-        return sorted({item.department for item in self._items.values()}, key=_pinyin_sort_key)
+        keys = self._readings.sort_keys({item.department for item in self._items.values()})
+        return sorted(keys, key=keys.__getitem__)
 
     def in_department(self, department: str) -> list[ServiceItem]:
         return [item for item in self._items.values() if item.department == department]
@@ -290,7 +298,10 @@ class Catalog:
                 items[code] = ServiceItem.model_validate(raw)
             except ValidationError as exc:
                 log.warning("catalog update for %s skipped: %s", code, exc.error_count())
-        return Catalog(items.values())
+        now = {item.code: item for item in items.values()}
+        changed = [item for code, item in now.items() if self._items.get(code) is not item]
+        removed = [code for code in self._items if code not in now]
+        return Catalog(now.values(), self._readings, self._index.with_changes(changed, removed))
 
     def search(self, query: str, limit: int = 50, names: Callable[[str], str] | None = None) -> list[ServiceItem]:
         """Items matching ``query`` by code, Chinese text (simplified or traditional), pinyin initials or full
@@ -298,16 +309,37 @@ class Catalog:
         return self._index.search(query, limit, names)
 
 
-def _pinyin_sort_key(text: str) -> str:
-    return "".join(r[0] for r in pinyin(text, style=Style.NORMAL))
-
-
-def load_catalog(path: Path | str | None = None) -> Catalog:
-    """Load and validate every ``*.toml`` file of a catalog folder (or one file).
+def load_catalog(path: Path | str | None = None, readings_cache: Path | None = None) -> Catalog:
+    """Load and validate every ``*.toml`` file of a catalog folder (or one file), with the pinyin keys stored in
+    the folder's ``pinyin.json``; keys it lacks are worked out and kept in ``readings_cache``, if given.
 
     Raises :class:`CatalogError` naming the file and the item for the first problems found.
     """
     path = Path(path) if path is not None else default_catalog_path()
+    items = _load_items(path)
+    stored = _readings_path(path)
+    try:
+        readings = Readings.load(stored, readings_cache)
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"{stored}: cannot be read ({exc}); write it again with `kiosk catalog pinyin`") from exc
+    return Catalog(items, readings)
+
+
+def write_readings(path: Path | str | None = None) -> Path:
+    """Work out the pinyin keys of a catalog folder's (or file's) names and departments with pypinyin, and write
+    them to the folder's ``pinyin.json``, which :func:`load_catalog` reads. Returns its path."""
+    path = Path(path) if path is not None else default_catalog_path()
+    items = _load_items(path)
+    stored = _readings_path(path)
+    write(stored, *work_out({item.name for item in items}, {item.department for item in items}))
+    return stored
+
+
+def _readings_path(path: Path) -> Path:
+    return (path if path.is_dir() else path.parent) / READINGS_FILE
+
+
+def _load_items(path: Path) -> list[ServiceItem]:
     files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
     if not files or not all(f.is_file() for f in files):
         raise CatalogError(f"{path}: no catalog files found")
@@ -338,7 +370,7 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
         shown = problems[:20]
         more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise CatalogError("catalog is invalid:\n" + "\n".join(shown) + more)
-    return Catalog(_merged(item, by_code) if item.is_bundle else item for item in items)
+    return [_merged(item, by_code) if item.is_bundle else item for item in items]
 
 
 def _merged(bundle: ServiceItem, by_code: dict[str, ServiceItem]) -> ServiceItem:

@@ -26,6 +26,7 @@ from kiosk.identity import age_on, applicant_key
 from kiosk.paper import application_receipt, mailing_slip, one_time_notice, printer_test_page, queue_ticket
 from kiosk.queue import CATEGORIES, PeopleAhead, QueueCategory, QueueTicket, category_for, parse_ticket_code
 from kiosk.queue_rule import QueueRule, people_ahead
+from kiosk.readings import CACHE_FILE as READINGS_CACHE
 from kiosk.serial_number import SerialNumber
 from kiosk.staff import Agent, staff_by_badge, staff_by_pin
 from kiosk.workdays import WorkingCalendar
@@ -76,7 +77,7 @@ def build_services(
     Raises ``CatalogError`` or ``CacheError`` with a message a technician can act on.
     """
     data_dir = settings.storage.resolved_data_dir()
-    catalog = load_catalog(settings.catalog.path)
+    catalog = load_catalog(settings.catalog.path, readings_cache=data_dir / READINGS_CACHE)
     store = Store(db_path or data_dir / "kiosk.db")
     return KioskServices(
         settings, catalog, store, build_devices(settings.devices, data_dir, settings.accessibility), data_dir, now

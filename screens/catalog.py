@@ -80,7 +80,8 @@ class CatalogScreen(KioskScreen):
     def search(self, event: Input.Changed) -> None:
         query = event.value.strip()
         if query:
-            found = self.services.catalog.search(query, names=self.content)
+            # The language's translator, not self.content: the index keeps a language's names by the callback.
+            found = self.services.catalog.search(query, names=self.kiosk.translator.content)
             self._show(self._allowed(found), self._("“{query}”的搜索结果", query=query))
         else:
             self._show(self._allowed(self.services.catalog), self._("全部事项"))

@@ -1,4 +1,4 @@
-"""``kiosk catalog list | search | validate``: the service catalog, for staff and whoever maintains it."""
+"""``kiosk catalog list | search | validate | pinyin``: the service catalog, for staff and whoever maintains it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from config.settings import load_settings
-from kiosk.catalog import ServiceItem, load_catalog
+from kiosk.catalog import ServiceItem, load_catalog, write_readings
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -24,6 +24,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     validate = catalog_commands.add_parser("validate", help="check a catalog folder or file")
     validate.add_argument("path", type=Path)
     validate.set_defaults(handler=_catalog_validate)
+    readings = catalog_commands.add_parser(
+        "pinyin", help="work out the pinyin keys of a catalog's names into its pinyin.json (after changing names)"
+    )
+    readings.add_argument("path", type=Path, nargs="?", help="a catalog folder or file (default: the configured one)")
+    readings.set_defaults(handler=_catalog_pinyin)
 
 
 def _print_items(items: list[ServiceItem], as_json: bool) -> None:
@@ -50,4 +55,10 @@ def _catalog_search(args: argparse.Namespace) -> int:
 def _catalog_validate(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.path)
     print(f"{args.path}: {len(catalog)} items from {len(catalog.departments)} departments, all valid")
+    return 0
+
+
+def _catalog_pinyin(args: argparse.Namespace) -> int:
+    written = write_readings(args.path or load_settings(args.config).catalog.path)
+    print(f"wrote {written}")
     return 0
