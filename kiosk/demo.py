@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -84,6 +85,29 @@ def start_demo_hall(settings: Settings, data_dir: Path) -> HallServer:
     finally:
         store.close()
     return hall
+
+
+class DemoHall:
+    """The demo's local hall, brought up by :meth:`start` on a thread after the kiosk's first frame (its server
+    and FastAPI take a second to load, which the welcome screen does not wait for): until then :attr:`server` is
+    None and the kiosk works as it does with its hall away. Started once, whatever the kiosk's restarts."""
+
+    def __init__(self, settings: Settings, data_dir: Path) -> None:
+        self._settings = settings
+        self._data_dir = data_dir
+        self._lock = threading.Lock()
+        self.server: HallServer | None = None
+
+    def start(self) -> HallServer:
+        with self._lock:
+            if self.server is None:
+                self.server = start_demo_hall(self._settings, self._data_dir)
+            return self.server
+
+    def stop(self) -> None:
+        with self._lock:
+            if self.server is not None:
+                self.server.stop()
 
 
 def _write_board_file(hall: HallServer, data_dir: Path, station: str) -> None:

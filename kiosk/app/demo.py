@@ -14,18 +14,23 @@ from screens.demo_help import DemoHelp
 
 if TYPE_CHECKING:
     from kiosk.app.kiosk_app import KioskApp
+    from kiosk.hall.runner import HallServer
 
 
 class DemoKeys:
+    def _demo_hall_server(self: KioskApp) -> HallServer | None:
+        """The demo's hall, once it is up (it starts after the first frame)."""
+        return self.demo_hall.server if self.demo_hall is not None else None
+
     def action_demo_help(self: KioskApp) -> None:
         if not isinstance(self.screen, DemoHelp):
             keys = [(key.key.upper(), self._(key.description)) for key in demo_keys(self.services.today())]
             note = self._("数据和回执文件夹：{path}", path=str(self.services.data_dir))
-            if self.demo_hall is not None:
+            if (hall := self._demo_hall_server()) is not None:
                 user, _name, password = DEMO_CONSOLE
                 note += "\n" + self._(
                     "大厅工作台：{url}/console（用户名 {user}，密码 {password}）",
-                    url=self.demo_hall.url,
+                    url=hall.url,
                     user=user,
                     password=password,
                 )
@@ -57,7 +62,7 @@ class DemoKeys:
 
     @work(thread=True, exclusive=True, group="demo-hall", exit_on_error=False)
     def action_demo_toggle_hall(self: KioskApp) -> None:
-        hall = self.demo_hall
+        hall = self._demo_hall_server()
         if hall is None:
             return
         if hall.running:
@@ -70,10 +75,11 @@ class DemoKeys:
     @work(thread=True, exclusive=True, group="demo-hall", exit_on_error=False)
     def action_demo_advance_case(self: KioskApp) -> None:
         serial = self.services.store.last_serial()
-        if self.demo_hall is None or serial is None:
+        hall = self._demo_hall_server()
+        if hall is None or serial is None:
             return
         try:
-            case = self.demo_hall.storage.advance(serial, "演示：工作人员办理", by="演示")
+            case = hall.storage.advance(serial, "演示：工作人员办理", by="演示")
         except Exception as exc:  # not yet received, or already at the last stage: say so, keep the demo going
             self.call_from_thread(
                 self.notify,
@@ -90,10 +96,11 @@ class DemoKeys:
     def action_demo_appointment(self: KioskApp) -> None:
         """The hall books the current hour for 王秀英; the scanner reads the code, as if from her phone."""
         simulator = self.services.devices.scanner_simulator
-        if self.demo_hall is None or simulator is None or not self.demo_hall.running:
+        hall = self._demo_hall_server()
+        if hall is None or simulator is None or not hall.running:
             self.call_from_thread(self.notify, self._("本地大厅已停止：请按 F9 重新启动后再预约"), severity="warning")
             return
         now = self.services.now()
         start, end = demo_window(now)
-        issued = self.demo_hall.storage.book_appointment("MZ0001", now.date(), start, end, "王秀英")
+        issued = hall.storage.book_appointment("MZ0001", now.date(), start, end, "王秀英")
         simulator.scan(issued.code)

@@ -49,7 +49,7 @@ from screens.welcome import WelcomeScreen
 from screens.widgets.notice_bar import NoticeBar
 
 if TYPE_CHECKING:
-    from kiosk.hall.runner import HallServer  # the demo's hall; a kiosk in service never loads the server
+    from kiosk.demo import DemoHall
 
 log = logging.getLogger(__name__)
 CRASH_EXIT = 70  # EX_SOFTWARE: the UI stopped on a failure of our own and is to be started again
@@ -82,7 +82,7 @@ class KioskApp(StaffAndTechnician, DemoKeys, App, inherit_bindings=False):
         services: KioskServices,
         demo: bool = False,
         clock: Callable[[], float] = time.monotonic,
-        demo_hall: HallServer | None = None,
+        demo_hall: DemoHall | None = None,
         speaker: Speaker | None = None,
     ):
         super().__init__()
@@ -135,9 +135,7 @@ class KioskApp(StaffAndTechnician, DemoKeys, App, inherit_bindings=False):
         return WelcomeScreen()
 
     def on_mount(self) -> None:
-        self.services.devices.start(self._device_event)
-        self.services.sync.on_status = lambda status: self.post_message(_ToScreen(SyncStatusChanged(status)))
-        self.services.sync.start()
+        self.services.devices.start(self._device_event)  # threads that open their ports and wait: cheap
         self.set_interval(1, self.check_inactivity)
         if self.wedge is not None:
             self.set_interval(0.02, self._release_held_keys)
@@ -145,10 +143,25 @@ class KioskApp(StaffAndTechnician, DemoKeys, App, inherit_bindings=False):
             for key in demo_keys(self.services.today()):
                 self.bind(key.key, key.action, show=False)
         self.apply_theme()
-        self.load_languages()
         if (language := take_crash_note(self.services.data_dir)) is not None:
             self.set_language(language if language in LANGUAGES else self.visit.language)
             self.push_screen(CrashNotice(), lambda _: self.end_visit())
+        # The sync's thread (it loads the HTTP client), the translation catalogs and the demo's hall after the first
+        # frame: the welcome screen waits for none of them, and their work would otherwise take turns with drawing it.
+        self.call_after_refresh(self._start_background)
+
+    def _start_background(self) -> None:
+        self.services.sync.on_status = lambda status: self.post_message(_ToScreen(SyncStatusChanged(status)))
+        self.services.sync.start()
+        self.load_languages()
+        if self.demo_hall is not None:
+            self.start_demo_hall()
+
+    @work(thread=True, exclusive=True, group="demo-hall", exit_on_error=False)
+    def start_demo_hall(self) -> None:
+        """The demo's hall, and this kiosk enrolled with it; then the sync goes to it at once."""
+        self.demo_hall.start()
+        self.services.sync.wake()
 
     # Notifications ----------------------------------------------------------------------------------------
 
@@ -202,8 +215,10 @@ class KioskApp(StaffAndTechnician, DemoKeys, App, inherit_bindings=False):
 
     def apply_theme(self) -> None:
         elderly = self.visit.elderly
-        self.set_class(elderly, "elderly")
         contrast = elderly or self.visit.high_contrast or self.services.settings.accessibility.high_contrast
+        if (self.has_class("elderly"), self.has_class("high-contrast")) == (elderly, contrast):
+            return  # as it is (the standard look at start): not the whole stylesheet parsed again
+        self.set_class(elderly, "elderly")
         self.set_class(contrast, "high-contrast")
         self.refresh_css(animate=False)  # every screen in the stack, not only the current one
 
@@ -271,10 +286,12 @@ class KioskApp(StaffAndTechnician, DemoKeys, App, inherit_bindings=False):
 
     @work(thread=True, exclusive=True, group="languages", exit_on_error=False)
     def load_languages(self) -> None:
-        """Read the catalogs and OpenCC's dictionaries now (~0.15 s), not when a resident presses 繁體中文."""
+        """Read the translation catalogs now, not when a resident presses English. Not OpenCC's phrase dictionary
+        for traditional characters (45 MB, 0.1 s): what the catalogs lack (a name, an item the hall added) is
+        converted with it, loaded on the first such text of the first traditional visit."""
         for language in LANGUAGES:
-            translator(language).content("中")
-        to_simplified("中")
+            translator(language)
+        to_simplified("中")  # the search's traditional-to-simplified table is small (3 MB)
 
     @work(thread=True, exclusive=True, group="status", exit_on_error=False)
     def refresh_sync_status(self) -> None:
@@ -369,7 +386,7 @@ def make_app(
     services: KioskServices,
     demo: bool = False,
     clock: Callable[[], float] = time.monotonic,
-    demo_hall: HallServer | None = None,
+    demo_hall: DemoHall | None = None,
     speaker: Speaker | None = None,
 ) -> KioskApp:
     """The one factory for the CLI and the tests."""

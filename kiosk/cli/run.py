@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from config.settings import Settings, default_config_path, find_config_file, load_settings
-from kiosk.demo import demo_settings, start_demo_hall
+from kiosk.demo import DemoHall, demo_settings
 from kiosk.watchdog import systemd_watchdog, ui_answers
 
 log = logging.getLogger("kiosk")
@@ -34,7 +34,7 @@ def _demo(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     settings = demo_settings(data_dir)
     log_to(data_dir)
-    hall = start_demo_hall(settings, data_dir)
+    hall = DemoHall(settings, data_dir)  # brought up by the app after its first frame
     try:
         return _start(settings, demo=True, config_path=data_dir / "kiosk.toml", demo_hall=hall)
     finally:
