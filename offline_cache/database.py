@@ -27,6 +27,7 @@ import sqlite_utils
 
 from config.i18n import _
 from offline_cache.errors import CacheError
+from offline_cache.files import private_file, private_folder
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ class Database:
         self.path = path
         self._lock = threading.RLock()
         with translated_errors():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(path.parent)  # the kiosk's token and sealed submissions: for this user alone
+            private_file(path)
             conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=10)
             self._db = sqlite_utils.Database(conn)
             conn.execute("PRAGMA journal_mode=WAL")

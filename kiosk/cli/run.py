@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import logging.handlers
 import os
 import sys
 import tempfile
@@ -13,8 +14,12 @@ from pathlib import Path
 from config.settings import Settings, default_config_path, find_config_file, load_settings
 from kiosk.demo import DemoHall, demo_settings
 from kiosk.watchdog import systemd_watchdog, ui_answers
+from offline_cache.files import narrow_all, private_file, private_folder
 
 log = logging.getLogger("kiosk")
+PRIVATE_UMASK = 0o077
+"""The kiosk process's: whatever it makes (receipts, diagnostics, the crash note) is its user's alone, whatever
+umask it was started with."""
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -26,11 +31,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    os.umask(PRIVATE_UMASK)
     config_path = find_config_file(args.config, os.environ) or default_config_path()
     return _start(load_settings(args.config), demo=False, config_path=config_path)
 
 
 def _demo(args: argparse.Namespace) -> int:
+    os.umask(PRIVATE_UMASK)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     settings = demo_settings(data_dir)
     log_to(data_dir)
@@ -41,15 +48,22 @@ def _demo(args: argparse.Namespace) -> int:
         hall.stop()
 
 
+LOG_BYTES = 5 * 1024 * 1024
+LOG_BACKUPS = 4  # kiosk.log and four older ones: at most 25 MB
+
+
 def log_to(data_dir: Path) -> None:
-    """Log to ``data_dir``/kiosk.log (made if missing): the kiosk's, its browser server's and its display's log."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Log to ``data_dir``/kiosk.log (made if missing, for this user alone), rotated at :data:`LOG_BYTES`: the
+    kiosk's, its browser server's and its display's log. Anything in the data folder found readable by others is
+    narrowed (and logged)."""
+    private_folder(data_dir)
+    path = data_dir / "kiosk.log"
+    private_file(path)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
     logging.basicConfig(
-        force=True,
-        filename=data_dir / "kiosk.log",
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True, handlers=[handler], level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    narrow_all(data_dir)
 
 
 RESTARTS_ALLOWED = 5

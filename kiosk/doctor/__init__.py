@@ -34,6 +34,7 @@ from kiosk.doctor.storage import (
     data_dir_check,
     database_check,
     disk_space_check,
+    files_check,
     holidays_check,
     outbox_check,
     wal_check,
@@ -79,6 +80,7 @@ def run_checks(
     data_dir = settings.storage.resolved_data_dir()
     yield data_dir_check(data_dir)
     yield disk_space_check(data_dir)
+    yield files_check(data_dir)
     db = data_dir / "kiosk.db"
     database = database_check(db)
     yield database

@@ -14,6 +14,7 @@ from config.i18n import _
 from kiosk.doctor.check import MB, Check, size_text
 from kiosk.workdays import WorkingCalendar
 from offline_cache import OutboxCounts
+from offline_cache.files import too_open
 
 HOLIDAY_HORIZON = 60
 """Working days ahead that promised dates reach: the longest time limits in the catalog are of this order."""
@@ -54,6 +55,24 @@ def _existing_ancestor(path: Path) -> Path:
     while not path.exists() and path != path.parent:
         path = path.parent
     return path
+
+
+def files_check(data_dir: Path) -> Check:
+    """The data folder is the kiosk user's alone (0700) and so is everything in it (0600): the database holds the
+    hall token and sealed submissions, the log names times and devices."""
+    if not data_dir.exists():
+        return Check("files", "note", _("数据目录还没有，第一次启动时以仅本用户可读的权限建立"))
+    wide = too_open(data_dir)
+    if not wide:
+        return Check("files", "ok", _("数据目录及其中文件仅运行 kiosk 的用户可读"))
+    shown = "、".join(str(path.relative_to(data_dir)) if path != data_dir else str(path) for path in wide[:5])
+    more = _("等 {count} 个", count=len(wide)) if len(wide) > 5 else ""
+    return Check(
+        "files",
+        "warn",
+        _("其他用户可以读取：{paths}{more}", paths=shown, more=more),
+        _("kiosk 下次启动时会自动收紧；现在就改：chmod -R go= {folder}", folder=str(data_dir)),
+    )
 
 
 def disk_space_check(data_dir: Path, warn_below: int = 500 * MB, fail_below: int = 50 * MB) -> Check:

@@ -9,15 +9,14 @@ counters. The tables and their migrations are :mod:`kiosk.hall.schema`.
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
-import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from kiosk.hall.schema import SCHEMA, RowConflict, migrate, statements
+from offline_cache.files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ class SqliteDatabase:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        _owner_only(self.path)
+        private_file(self.path)  # the hall's cases: its user's alone, the WAL and shared memory too
         self._lock = threading.RLock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30.0)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -99,17 +98,6 @@ def _version_before_migrations(db: sqlite3.Connection) -> int:
     if "reason" not in {row[1] for row in db.execute("PRAGMA table_info(evaluations)")}:
         db.execute("ALTER TABLE evaluations ADD COLUMN reason TEXT NOT NULL DEFAULT ''")
     return 1
-
-
-def _owner_only(path: Path) -> None:
-    """The file and its WAL readable by the hall's user alone, whatever the umask: a new one made 0600 (SQLite
-    gives its WAL and shared-memory files the database's mode), an existing wider one narrowed, and said."""
-    if not path.exists():
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if file.exists() and stat.S_IMODE(file.stat().st_mode) & 0o077:
-            log.warning("hall database file %s was readable by others; made 0600", file)
-            file.chmod(0o600)
 
 
 def next_value(db: sqlite3.Connection, counter: str, count: int = 1) -> int:

@@ -34,6 +34,7 @@ NAMES = [
     "display",
     "data_dir",
     "disk_space",
+    "files",
     "database",
     "wal",
     "enrolled",
