@@ -52,14 +52,20 @@ LOG_BYTES = 5 * 1024 * 1024
 LOG_BACKUPS = 4  # kiosk.log and four older ones: at most 25 MB
 
 
+class _PrivateLog(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file, the first and each one after a rotation, is made for this user alone."""
+
+    def _open(self):
+        private_file(Path(self.baseFilename))
+        return super()._open()
+
+
 def log_to(data_dir: Path) -> None:
     """Log to ``data_dir``/kiosk.log (made if missing, for this user alone), rotated at :data:`LOG_BYTES`: the
     kiosk's, its browser server's and its display's log. Anything in the data folder found readable by others is
     narrowed (and logged)."""
     private_folder(data_dir)
-    path = data_dir / "kiosk.log"
-    private_file(path)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    handler = _PrivateLog(data_dir / "kiosk.log", maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
     logging.basicConfig(
         force=True, handlers=[handler], level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
