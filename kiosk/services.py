@@ -84,6 +84,29 @@ def build_services(
     )
 
 
+class StoredGate:
+    """A PIN gate's count and lock in the store (:class:`kiosk.pin.GateRecord`). A database that cannot be read
+    or written does not stop a PIN being checked: it is logged, and the gate keeps its count in memory."""
+
+    def __init__(self, store: Store, key: str) -> None:
+        self._store = store
+        self._key = key
+
+    def load(self) -> tuple[int, float]:
+        try:
+            values = json.loads(self._store.mirror_value(self._key, "{}"))
+            return int(values.get("failures", 0)), float(values.get("locked_until", 0.0))
+        except (CacheError, ValueError, TypeError, AttributeError) as exc:
+            log.warning("PIN gate %s not read: %s", self._key, exc)
+            return 0, 0.0
+
+    def save(self, failures: int, locked_until: float) -> None:
+        try:
+            self._store.set_mirror_value(self._key, json.dumps({"failures": failures, "locked_until": locked_until}))
+        except CacheError as exc:
+            log.warning("PIN gate %s not kept: %s", self._key, exc)
+
+
 class KioskServices:
     def __init__(
         self,
@@ -306,6 +329,10 @@ class KioskServices:
     def filed_today(self) -> list[StoredSubmission]:
         """Today's submissions at this kiosk, masked, newest first (the staff desk's list)."""
         return self.store.submissions_on(self.today().isoformat())
+
+    def pin_record(self, gate: str) -> StoredGate:
+        """Where the PIN gate named ``gate`` keeps its wrong tries and its lock: this kiosk's database."""
+        return StoredGate(self.store, f"pin_gate:{gate}")
 
     def staff_by_pin(self, pin: str) -> Agent | None:
         return staff_by_pin(self.settings.access.staff, pin)

@@ -104,8 +104,10 @@ class KioskApp(StaffAndTechnician, DemoKeys, App, inherit_bindings=False):
         self.clock = clock
         self.staff: Agent | None = None  # agency staff signed in: they file for several applicants in a row
         access = services.settings.access
-        self.staff_gate = PinGate(access.max_tries, access.lockout_seconds, clock)
-        self.technician_gate = PinGate(access.max_tries, access.lockout_seconds, clock)
+        self.staff_gate = PinGate(access.max_tries, access.lockout_seconds, clock, services.pin_record("staff"))
+        self.technician_gate = PinGate(
+            access.max_tries, access.lockout_seconds, clock, services.pin_record("technician")
+        )
         self._last_activity = clock()
         self.wedge = WedgeDetector() if services.settings.devices.wedge_scanner else None
         self._replayed: set[int] = set()  # keys the wedge detector held back, handed on as typing

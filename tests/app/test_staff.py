@@ -6,13 +6,14 @@ import pytest
 
 from config.settings import Settings, StaffMember
 from devices.samples import DEMO_CARDS
+from kiosk.app import make_app
 from kiosk.pin import hash_secret
 from screens.done import DoneScreen
 from screens.review import ReviewScreen
 from screens.staff_desk import StaffDesk
 from screens.welcome import WelcomeScreen
 from tests.app.walk import SIZE, screen_text, settle
-from tests.conftest import opened_payload, place_card, wait_until
+from tests.conftest import FakeClock, opened_payload, place_card, wait_until
 
 WANG, LI = DEMO_CARDS[0], DEMO_CARDS[1]
 CONSENT = "申请人已当面确认并同意代办"
@@ -131,12 +132,13 @@ async def test_a_resident_filing_alone_records_no_agent(app, services):
         assert "agent" not in services.store.find_by_serial(app.visit.saved.serial).masked
 
 
-async def test_wrong_staff_pins_lock_the_sign_in(app):
+async def test_wrong_staff_pins_lock_the_sign_in_and_pulling_the_plug_does_not_unlock_it(app, services, clock):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.click("#staff")
         for _ in range(4):
             await pilot.press(*"1111", "enter")
             await settle(pilot)
+            clock.advance(1)  # a wrong PIN waits a second before the next is checked
         assert "还可以再试 1 次" in screen_text(app)
         await pilot.press(*"1111", "enter")
         await settle(pilot)
@@ -144,3 +146,10 @@ async def test_wrong_staff_pins_lock_the_sign_in(app):
         await settle(pilot)
         assert "锁定" in screen_text(app)
         assert app.staff is None
+    restarted = make_app(services, demo=True, clock=FakeClock())  # the kiosk started again, its memory gone
+    async with restarted.run_test(size=SIZE) as pilot:
+        await pilot.click("#staff")
+        await pilot.press(*"2468", "enter")
+        await settle(pilot)
+        assert "锁定" in screen_text(restarted)
+        assert restarted.staff is None

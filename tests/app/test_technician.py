@@ -65,9 +65,14 @@ async def test_the_right_pin_opens_five_wrong_lock_and_the_lock_lifts_after_its_
         await _type_pin(pilot, "654321")
         await _error_becomes(pilot, "密码不对，还可以再试 4 次")
         assert app.screen.query_one("#pin-input", Input).value == ""
+        await _type_pin(pilot, TECHNICIAN_PIN)  # right, but typed within a second of a wrong one: not even checked
+        await _error_becomes(pilot, "请稍等一秒再输入")
+        assert results == []
         for left in (3, 2, 1):
+            gate_clock.advance(1)
             await _type_pin(pilot, "0000")
             await _error_becomes(pilot, f"还可以再试 {left} 次")
+        gate_clock.advance(1)
         await pilot.press(*"9999", "enter")  # the keyboard works as well as the keypad
         await _error_becomes(pilot, "输错 5 次，已锁定 5 分钟")
         await _type_pin(pilot, TECHNICIAN_PIN)  # right, but locked
