@@ -203,7 +203,10 @@ def measure(visits: int, sample: int) -> Soak:
 
 def figures(quick: bool) -> list[Figure]:
     visits = 3 * CYCLE if quick else 1000
-    soak = measure(visits, CYCLE if quick else 50)
+    return soak_figures(measure(visits, CYCLE if quick else 50), visits)
+
+
+def soak_figures(soak: Soak, visits: int) -> list[Figure]:
     after_warmup = next(s for s in soak.samples if s[0] >= visits // 10)
     end = soak.samples[-1]
     # Whole cycles compared, as the seven kinds of visit differ in length: the tenth after the warm-up, the last.
@@ -238,6 +241,11 @@ def main() -> None:
     for kind in dict.fromkeys(kind for kind, _ in soak.visits):
         times = [seconds for k, seconds in soak.visits if k == kind]
         print(f"{kind:18s} {len(times):5d} visits, median {statistics.median(times):.2f} s, max {max(times):.2f} s")
+    for figure in soak_figures(soak, args.visits):
+        print(
+            f"{figure.what}: {figure.value:.2f} against {figure.baseline:.2f} ({figure.baseline_name}), goal"
+            f" {figure.goal}: {'met' if figure.met else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":
