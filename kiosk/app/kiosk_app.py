@@ -112,6 +112,7 @@ class KioskApp(StaffAndTechnician, DemoKeys, App, inherit_bindings=False):
         self.wedge = WedgeDetector() if services.settings.devices.wedge_scanner else None
         self._replayed: set[int] = set()  # keys the wedge detector held back, handed on as typing
         self.crashed = False
+        self._forget_finished_workers()
         self.card_present = False  # as the reader last said, from its thread
         self._card_reminder: str | None = None
         self._disable_notifications = True  # no toasts: see show_notices
@@ -204,6 +205,19 @@ class KioskApp(StaffAndTechnician, DemoKeys, App, inherit_bindings=False):
         self.staff = None
         self._return_code = CRASH_EXIT
         self._close_messages_no_wait()
+
+    def _forget_finished_workers(self) -> None:
+        """A finished worker lets go of its job (the method, its screen, its arguments). Textual leaves each worker
+        marked active in the contexts its thread's callbacks ran in, and timers started there keep those contexts,
+        so a job's screen (a resident's typed answers, their application, a PIN) outlived the visit's wipe."""
+        manager = self.workers
+        remove = manager._remove_worker  # Textual's callback for a worker's task being done
+
+        def forget(worker: Worker) -> None:
+            remove(worker)
+            worker._work = None  # the method bound to its screen, with its arguments
+
+        manager._remove_worker = forget
 
     def job_failed(self, where: str, worker: Worker) -> None:
         """A background job failed with an exception nobody expected: the technician finds it in the log."""
