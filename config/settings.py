@@ -287,7 +287,7 @@ def load_settings(explicit: Path | None = None) -> Settings:
             raise SettingsError(f"{path}: settings file not found") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise SettingsError(f"{path}: cannot be read: {exc}") from None
-        except tomllib.TOMLDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # tomllib lets int()'s digit limit and deep nesting through
             raise SettingsError(f"{path}: not valid TOML: {exc}") from None
         if unknown := sorted(set(data) - set(Settings.model_fields)):
             known = ", ".join(f"[{name}]" for name in Settings.model_fields)

@@ -95,6 +95,8 @@ def verify(code: str, public_key: str, now: datetime) -> Appointment:
             end=time.fromisoformat(data["end"]),
             holder=str(data["holder"]),
         )
+        if appointment.start.tzinfo is not None or appointment.end.tzinfo is not None:
+            raise ValueError("the window is in the hall's local time, without an offset")
     except (ValueError, KeyError, TypeError, binascii.Error, InvalidSignature):
         raise AppointmentRefused(
             _("这个预约码无法核验，可能不是政务服务中心签发的，或已被改动。请到咨询台询问。")

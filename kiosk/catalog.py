@@ -386,7 +386,7 @@ def _read_items(file: Path) -> Sequence[dict]:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{file}: cannot be read: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # tomllib lets int()'s digit limit and deep nesting through
         raise CatalogError(f"{file}: not valid TOML: {exc}") from exc
     try:
         return _CatalogFile.model_validate(data).items

@@ -51,7 +51,8 @@ def check_id_number(text: str, today: date | None = None) -> IdNumber:
     value = "".join(text.split()).upper()
     if len(value) != 18:
         raise IdentityError(_("身份证号码应为18位，您输入了{n}位", n=len(value)))
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    # ASCII first: isdigit() also passes "²", which int() refuses, and "٣", which it reads as 3.
+    if not value.isascii() or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
         raise IdentityError(_("身份证号码前17位应为数字，最后一位为数字或X"))
     try:
         birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

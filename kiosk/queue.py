@@ -88,7 +88,7 @@ def parse_ticket_code(text: str) -> tuple[date, str, int] | None:
     if len(parts) != 3 or parts[0] != "TICKET" or len(parts[2]) != 4:
         return None
     letter, digits = parts[2][0], parts[2][1:]
-    if letter not in {c.letter for c in CATEGORIES} or not digits.isdigit():
+    if letter not in {c.letter for c in CATEGORIES} or not (digits.isascii() and digits.isdigit()):
         return None
     try:
         day = datetime.strptime(parts[1], "%Y%m%d").date()

@@ -1,15 +1,19 @@
 """What :mod:`offline_cache.sync` mirrors from the hall: the progress of cases filed here, by the hall's change
 cursor, and the catalog's and holiday table's changes, by version. What the hall sends is checked before it is
-kept: an entry without what the kiosk needs is skipped.
+kept: an entry without what the kiosk needs is skipped, and logged; an answer without a version or a list where
+the changes belong is refused as :class:`NotTheHall`, so its version is asked for again.
 
     >>> if Pulls(store).catalog(client): reload_the_catalog()
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from offline_cache.errors import NotTheHall
 
 if TYPE_CHECKING:
     from offline_cache.hall_client import HallClient
@@ -19,6 +23,7 @@ log = logging.getLogger(__name__)
 
 CASES_PAGE = 500  # as many cases as the hall sends at once: a shorter page is the last
 HOLIDAY_KINDS = ("holiday", "workday", "normal")  # what the hall's GET /v1/holidays may say of a day
+LARGEST_VERSION = 2**63 - 1  # SQLite's largest integer
 
 
 class Pulls:
@@ -43,23 +48,63 @@ class Pulls:
     def catalog(self, client: HallClient) -> bool:
         version = int(self._store.mirror_value("catalog_version", "0"))
         update = client.catalog(version)
-        if int(update["version"]) <= version:
+        new_version = _version(update)
+        if new_version <= version:
             return False
-        items = [i for i in update["items"] if isinstance(i, dict) and isinstance(i.get("code"), str)]
-        self._store.apply_catalog_changes(int(update["version"]), items, [str(c) for c in update["removed"]])
-        log.info("catalog version %s: %d changed, %d removed", update["version"], len(items), len(update["removed"]))
+        entries, removals = _list(update, "items"), _list(update, "removed")
+        items = [i for i in entries if isinstance(i, dict) and isinstance(i.get("code"), str) and _storable(i)]
+        removed = [code for code in map(str, removals) if _storable(code)]
+        _log_skipped("catalog", new_version, len(entries) + len(removals) - len(items) - len(removed))
+        self._store.apply_catalog_changes(new_version, items, removed)
+        log.info("catalog version %s: %d changed, %d removed", new_version, len(items), len(removed))
         return True
 
     def holidays(self, client: HallClient) -> bool:
         version = int(self._store.mirror_value("holidays_version", "0"))
         update = client.holidays(version)
-        if int(update["version"]) <= version:
+        new_version = _version(update)
+        if new_version <= version:
             return False
+        entries = _list(update, "days")
         days = [
             {"date": d["date"], "kind": d["kind"], "name": str(d.get("name") or "")}
-            for d in update["days"]
+            for d in entries
             if isinstance(d, dict) and isinstance(d.get("date"), str) and d.get("kind") in HOLIDAY_KINDS
         ]
-        self._store.apply_holiday_changes(int(update["version"]), days)
-        log.info("holiday table version %s: %d days changed", update["version"], len(days))
+        days = [day for day in days if _storable(day)]
+        _log_skipped("holiday table", new_version, len(entries) - len(days))
+        self._store.apply_holiday_changes(new_version, days)
+        log.info("holiday table version %s: %d days changed", new_version, len(days))
         return True
+
+
+def _version(update: dict[str, Any]) -> int:
+    """The version an answer brings; one that is no whole number SQLite can hold is not the hall's."""
+    try:
+        version: int | None = int(update["version"])
+    except (TypeError, ValueError, OverflowError):  # null, "abc", NaN, infinity
+        version = None
+    if version is None or version > LARGEST_VERSION:
+        raise NotTheHall("应答中的版本号不对，不是大厅在应答")
+    return version
+
+
+def _list(update: dict[str, Any], key: str) -> list[Any]:
+    if not isinstance(update[key], list):
+        raise NotTheHall(f"应答格式不对（{key} 不是列表），不是大厅在应答")
+    return update[key]
+
+
+def _storable(value: object) -> bool:
+    """Whether ``value`` can be kept as the UTF-8 text SQLite holds: JSON's ``\\ud800`` escapes give lone
+    surrogates, which it cannot."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except ValueError:  # UnicodeEncodeError
+        return False
+    return True
+
+
+def _log_skipped(what: str, version: int, skipped: int) -> None:
+    if skipped:
+        log.warning("%s version %s: %d entries skipped, not what the kiosk can use", what, version, skipped)

@@ -40,7 +40,9 @@ def id_check_character(first17: str) -> str:
 
 
 def id_number_verifies(number: str) -> bool:
-    return len(number) == 18 and number[:17].isdigit() and id_check_character(number[:17]) == number[17]
+    # ASCII first: isdigit() alone passes digits such as "²" that int() refuses.
+    first17 = number[:17]
+    return len(number) == 18 and first17.isascii() and first17.isdigit() and id_check_character(first17) == number[17]
 
 
 # (offset, length) of each field, by layout.
@@ -118,7 +120,7 @@ def parse_text(block: bytes, photo: bytes = b"") -> IdentityCard:
         raise RecordError(f"unknown sex code {raw['sex']!r}")
     ethnicity = ""
     if raw.get("ethnicity"):
-        if not raw["ethnicity"].isdigit() or int(raw["ethnicity"]) not in ETHNICITY:
+        if not (raw["ethnicity"].isascii() and raw["ethnicity"].isdigit()) or int(raw["ethnicity"]) not in ETHNICITY:
             raise RecordError(f"unknown ethnicity code {raw['ethnicity']!r}")
         ethnicity = ETHNICITY[int(raw["ethnicity"])]
     number = raw["number"]

@@ -6,6 +6,8 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from devices import CardPlaced, DeviceError, ReaderConnected
 from devices.idcard.photo import BMP_SIZE, PhotoDecoder
@@ -13,6 +15,7 @@ from devices.idcard.reader import SerialCardReader
 from devices.idcard.simulator import CardReaderSimulator
 from devices.samples import WANG_XIUYING
 from tests.devices.conftest import Events
+from tests.fuzzing import FUZZ
 
 # Stands in for the vendor's libwlt2bmp: same symbol, same arguments, same return convention.
 STAND_IN = r"""
@@ -73,3 +76,15 @@ def test_driver_decodes_the_photo_when_a_library_is_configured(library, tmp_path
     finally:
         reader.stop()
         sim.stop()
+
+
+@settings(FUZZ, max_examples=100)
+@given(wlt=st.binary(min_size=1024, max_size=1024) | st.binary(max_size=2100))
+def test_any_photo_bytes_are_a_bmp_or_a_device_error(library, wlt):
+    """The photo block comes off the serial line at whatever length the reader said: the decoder must answer
+    with a BMP or DeviceError, never hand the library a block of another size."""
+    try:
+        bmp = PhotoDecoder(library).decode(wlt)
+    except DeviceError:
+        return
+    assert len(wlt) == 1024 and len(bmp) == BMP_SIZE and bmp[:2] == b"BM"

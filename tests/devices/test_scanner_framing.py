@@ -5,10 +5,11 @@ from __future__ import annotations
 from itertools import pairwise
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from devices.scanner.framing import ScanFramer
+from tests.fuzzing import FUZZ
 
 
 @pytest.mark.parametrize("terminator", [b"\r", b"\n", b"\r\n"], ids=["CR", "LF", "CRLF"])
@@ -133,3 +134,42 @@ def test_printable_codes_round_trip_however_they_are_cut(codes, cuts):
     stream = b"".join(code.encode() + b"\r\n" for code in codes)
     received = [code for chunk in _split(stream, cuts) for code in framer.feed(chunk)]
     assert received == codes
+
+
+# Bad input fuzzed. The framer documents that it never raises; what it returns goes to the screens, the search and
+# the code parsers, so each code must be clean text: no control characters, and no lone surrogate (the search's
+# OpenCC conversion, for one, cannot encode it).
+
+_line_noise = st.lists(
+    st.one_of(
+        st.binary(max_size=60),
+        st.text(max_size=20).map(lambda t: t.encode("utf-16-le", "surrogatepass")),  # NULs and surrogate halves
+        st.text(max_size=20).map(lambda t: t.encode("gb18030", "replace")),
+        st.sampled_from([b"\r", b"\n", b"\r\n", b"]Q1", b"]", b"\xed\xa0\x80", b"\xc0\x80", b"\x81\x30", b"\x00"]),
+        st.integers(4000, 10_500).map(lambda n: b"7" * n),  # a line past max_length, a 10 kB one
+    ),
+    max_size=12,
+).map(b"".join)
+_prefixes = st.sampled_from(["", "]Q1", "#", "]"]) | st.text(max_size=4)
+
+
+@settings(FUZZ, max_examples=250)
+@given(stream=_line_noise, cuts=st.lists(st.integers(min_value=0), max_size=12), prefix=_prefixes)
+def test_noise_long_lines_and_any_prefix_give_clean_codes_and_a_bounded_buffer(stream, cuts, prefix):
+    framer = ScanFramer(prefix=prefix)
+    for chunk in _split(stream, cuts):
+        for code in framer.feed(chunk):
+            assert code and isinstance(code, str)
+            assert not any(ord(c) < 0x20 or ord(c) == 0x7F for c in code)
+            code.encode("utf-8")  # no lone surrogate
+        assert framer.pending <= framer.max_length
+
+
+@settings(FUZZ, max_examples=100)
+@given(before=_line_noise, code=_printable_code, cuts=st.lists(st.integers(min_value=0), max_size=12))
+def test_a_code_after_noise_and_a_10_kB_line_still_comes_through(before, code, cuts):
+    framer = ScanFramer(strip_aim=False)
+    stream = before + b"\r\n" + b"x" * 10_240 + b"\r\n" + code.encode() + b"\r\n"
+    received = [c for chunk in _split(stream, cuts) for c in framer.feed(chunk)]
+    assert received[-1] == code
+    assert framer.discarded >= 1

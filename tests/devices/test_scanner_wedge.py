@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from devices.scanner.framing import WedgeDecision, WedgeDetector
+from tests.fuzzing import FUZZ
 
 
 def _keys(text: str) -> list[tuple[str, str]]:
@@ -99,3 +103,58 @@ def test_space_is_part_of_a_scan():
     detector = WedgeDetector()
     _type(detector, [("A", "A"), (" ", "space"), ("4", "4"), ("2", "2")], start=1.0, gap=0.008)
     assert detector.key("\r", "enter", 1.03).scan == "A 42"
+
+
+# Bad input fuzzed: any keys at any pace. The detector never raises, and every key comes back exactly once and in
+# order, either delivered (passed through or released) or inside a scan that is exactly the held keys' text.
+
+_KEY_NAMES = st.sampled_from(["enter", "tab", "backspace", "escape", "space", "a", "ctrl+c"]) | st.text(max_size=8)
+_events = st.lists(
+    st.one_of(
+        st.tuples(st.none() | st.text(max_size=3), _KEY_NAMES, st.floats(0, 0.1)),  # NUL, surrogates, "ab"
+        st.tuples(st.just("flush"), st.just(""), st.floats(0, 0.1)),
+    ),
+    max_size=60,
+)
+
+
+@settings(FUZZ, max_examples=300)
+@given(events=_events, max_gap=st.floats(0.001, 0.05), min_length=st.integers(1, 8))
+def test_any_keys_at_any_pace_come_back_once_and_in_order(events, max_gap, min_length):
+    detector = WedgeDetector(max_gap=max_gap, min_length=min_length)
+    given_keys: list[tuple[str | None, str]] = []
+    out: list[tuple[str | None, str]] = []
+    held: list[tuple[str | None, str]] = []
+    t = 100.0
+    for character, key, gap in events:
+        t += gap
+        if character == "flush":
+            decision = detector.flush(t)
+            assert decision.scan is None
+            if decision.release:
+                assert list(decision.release) == held
+                out += held
+                held = []
+            assert decision.hold == bool(held)
+            continue
+        current = (character, key)
+        given_keys.append(current)
+        decision = detector.key(character, key, t)
+        if decision.scan is not None:
+            assert decision.scan == "".join(c or "" for c, _ in held) and key == "enter"
+            out += [*held, current]
+            held = []
+        elif decision.hold:
+            assert list(decision.release) == held[: len(decision.release)]
+            out += decision.release
+            held = [*held[len(decision.release) :], current]
+        elif decision.passthrough:
+            assert not held
+            out.append(current)
+        else:
+            assert list(decision.release) == [*held, current]
+            out += decision.release
+            held = []
+        assert detector.holding == bool(held)
+    out += detector.flush(t + 1.0).release
+    assert out == given_keys
