@@ -145,6 +145,10 @@ class SyncSettings(_Section):
     """How often the kiosk fetches the progress of the cases filed here."""
     catalog_seconds: float = Field(default=3600.0, ge=10, le=86400)
     """How often the kiosk asks the hall for catalog changes."""
+    ca_file: Path | None = None
+    """The city's own CA certificate (a PEM file, several certificates in one file are fine) that signs the hall's
+    https certificate; empty means the system's trusted authorities. The hall's certificate is always verified, and
+    the one it presents at enrolment must be presented ever after (re-enrol the kiosk when the hall changes it)."""
 
 
 class StaffMember(_Section):

@@ -7,6 +7,7 @@
     └── SyncError         the hall connection, sorted by what the sync engine must do about it
         ├── HallUnreachable   wait and probe
         ├── NotTheHall        wait and probe (a captive portal, a proxy's page)
+        │   └── HallNotTrusted    wait and probe: its TLS certificate fails, or is not the one seen at enrolment
         ├── HallBusy          wait as long as the hall says
         ├── HallRefused       stop and call a technician
         └── HallRejected      set the request aside
@@ -50,6 +51,12 @@ class HallUnreachable(SyncError):
 
 class NotTheHall(SyncError):
     """Something answered that is not the hall: a captive portal, a proxy's error page."""
+
+
+class HallNotTrusted(NotTheHall):
+    """The hall's TLS certificate does not verify (unknown CA, another host's name, expired), or is not the one it
+    presented at enrolment: an impostor, or a hall whose certificate changed. Nothing is sent to it; the sync engine
+    waits and probes as for any other answer that is not the hall's, and carries on when the right one is back."""
 
 
 class HallBusy(SyncError):

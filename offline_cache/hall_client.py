@@ -4,18 +4,21 @@ Every answer is checked before it is believed: a body that is not the hall's JSO
 page answers 200 too) is :class:`NotTheHall`, never an acknowledgement. Failures are sorted by what the sync
 engine must do about them: wait and probe (:class:`HallUnreachable`, :class:`NotTheHall`), wait as told
 (:class:`HallBusy`), stop and call a technician (:class:`HallRefused`), or set the request aside
-(:class:`HallRejected`).
+(:class:`HallRejected`). Over https the hall's certificate is always verified, and pinned once enrolled
+(:mod:`offline_cache.hall_tls`); a certificate that fails is :class:`HallNotTrusted`, a kind of :class:`NotTheHall`.
 """
 
 from __future__ import annotations
 
 import email.utils
 import time
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from offline_cache.errors import (  # defined with the package's other errors, importable from here as ever
     HallBusy,
+    HallNotTrusted,
     HallRefused,
     HallRejected,
     HallUnreachable,
@@ -28,6 +31,7 @@ __all__ = [
     "HALL_SERVICE",
     "HallBusy",
     "HallClient",
+    "HallNotTrusted",
     "HallRefused",
     "HallRejected",
     "HallUnreachable",
@@ -56,17 +60,40 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 
 class HallClient:
-    """One hall at ``url``; ``token`` is this kiosk's bearer token from enrolment."""
+    """One hall at ``url``; ``token`` is this kiosk's bearer token from enrolment. Over https the hall's certificate
+    is verified with the CA certificates in ``ca_file`` (the city's own CA; None: the system's), and must be the one
+    whose SHA-256 fingerprint is ``certificate`` (the one seen at enrolment; empty: any that verifies)."""
 
-    def __init__(self, url: str, token: str | None = None, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None = None,
+        timeout: float = 10.0,
+        *,
+        ca_file: Path | None = None,
+        certificate: str = "",
+    ) -> None:
         self.url = url.rstrip("/")
         self.timeout = (min(3.05, timeout), timeout)  # connect, read
         import requests  # 0.2 s and 5 MB: loaded with the first client (the sync thread's), not at the kiosk's start
 
+        from offline_cache.hall_tls import HallAdapter, ca_file_problem
+
+        self._ca_file = ca_file
+        self._ca_problem = ca_file_problem(ca_file)
+        # Passed with each request: a verify on the session loses to REQUESTS_CA_BUNDLE from the environment.
+        self._verify: str | bool = str(ca_file) if ca_file is not None else True
+        self._adapter = HallAdapter(pinned=certificate)
         self._session = requests.Session()
+        self._session.mount("https://", self._adapter)
         self._session.headers["User-Agent"] = "kiosk-sync/1"
         if token:
             self._session.headers["Authorization"] = f"Bearer {token}"
+
+    @property
+    def served_certificate(self) -> str:
+        """The SHA-256 fingerprint of the certificate the last answer came over; empty over plain http."""
+        return self._adapter.served
 
     def close(self) -> None:
         self._session.close()
@@ -74,13 +101,27 @@ class HallClient:
     def _call(self, method: str, path: str, *, json: Any = None, params: Any = None) -> Any:
         import requests
 
+        from offline_cache.hall_tls import tls_failure
+
+        if self._ca_problem:
+            raise HallNotTrusted(self._ca_problem)
         try:
             response = self._session.request(
-                method, self.url + path, json=json, params=params, timeout=self.timeout, allow_redirects=False
+                method,
+                self.url + path,
+                json=json,
+                params=params,
+                timeout=self.timeout,
+                allow_redirects=False,
+                verify=self._verify,
             )
             body = response.content  # a reset mid-body raises here, inside the try
         except requests.Timeout:
             raise HallUnreachable(f"大厅无应答（超过 {self.timeout[1]:g} 秒）") from None
+        except requests.exceptions.SSLError as exc:
+            host = urlsplit(self.url).hostname or self.url
+            untrusted = tls_failure(exc, host, self._ca_file)
+            raise untrusted or HallUnreachable(f"连不上大厅（{type(exc).__name__}）") from None
         except requests.RequestException as exc:
             raise HallUnreachable(f"连不上大厅（{type(exc).__name__}）") from None
         status = response.status_code

@@ -154,6 +154,11 @@ def _ticket_appointments(db: sqlite_utils.Database) -> None:
     db["tickets"].add_column("appointment", str, not_null_default="")
 
 
+def _hall_certificate(db: sqlite_utils.Database) -> None:
+    """The fingerprint of the hall's TLS certificate as seen at enrolment: the hall must present it ever after."""
+    db["enrolment"].add_column("hall_certificate_sha256", str, not_null_default="")
+
+
 # Version n is made by _STEPS[n - 1]; a new version is a new step at the end.
 _STEPS = (
     _first_schema,
@@ -163,5 +168,6 @@ _STEPS = (
     _resident_services,
     _holiday_mirror,
     _ticket_appointments,
+    _hall_certificate,
 )
 SCHEMA_VERSION = len(_STEPS)

@@ -80,6 +80,9 @@ class Enrolment:
     enrolled_at: str
     hall_signing_key: str = ""
     """The hall's Ed25519 key for appointment codes; empty for a kiosk enrolled before halls signed them."""
+    hall_certificate_sha256: str = ""
+    """The fingerprint of the TLS certificate the hall answered the enrolment with (``AB:CD:…``); the hall must
+    present the same one ever after. Empty for a plain-http hall, or a kiosk enrolled before kiosks pinned it."""
 
 
 class Store:
@@ -104,7 +107,8 @@ class Store:
     def enrolment(self) -> Enrolment | None:
         with self.database.locked() as db:
             row = db.execute(
-                "SELECT url, kiosk_id, station_id, token, hall_public_key, enrolled_at, hall_signing_key FROM enrolment"
+                "SELECT url, kiosk_id, station_id, token, hall_public_key, enrolled_at, hall_signing_key,"
+                " hall_certificate_sha256 FROM enrolment"
             ).fetchone()
         return Enrolment(*row) if row else None
 

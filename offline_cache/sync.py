@@ -34,7 +34,7 @@ from offline_cache.hall_client import HallClient
 from offline_cache.outbox import ticket_key
 from offline_cache.pulls import Pulls
 from offline_cache.pushes import Pushes
-from offline_cache.store import Store
+from offline_cache.store import Enrolment, Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -93,7 +93,7 @@ class SyncEngine:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._client: HallClient | None = None
-        self._client_key: tuple[str, str] | None = None
+        self._client_key: tuple[str, str, str] | None = None
         self._online = False
         self._paused = False
         self._release = False  # make every pending item due at the next contact
@@ -173,7 +173,7 @@ class SyncEngine:
             if enrolment is None:
                 self._online, self._last_error = False, "本机尚未登记到大厅"
             elif not self._paused and now >= self._not_before:
-                self._cycle(self._client_for(enrolment.url, enrolment.token))
+                self._cycle(self._client_for(enrolment))
         status = self.status()
         if self.on_status is not None:
             self.on_status(status)
@@ -184,7 +184,7 @@ class SyncEngine:
         enrolment = self.store.enrolment()
         if enrolment is not None:
             try:
-                self._client_for(enrolment.url, enrolment.token).health()
+                self._client_for(enrolment).health()
                 self._online = True
                 self._contact()
             except SyncError as exc:
@@ -198,7 +198,7 @@ class SyncEngine:
         enrolment = self.store.enrolment()
         if enrolment is None or not self._online:
             raise HallUnreachable(self._last_error or "大厅暂时连不上")
-        client = HallClient(enrolment.url, enrolment.token, timeout=min(3.0, self.settings.timeout_seconds))
+        client = self._new_client(enrolment, timeout=min(3.0, self.settings.timeout_seconds))
         try:
             answer = question(client)
         finally:
@@ -230,14 +230,25 @@ class SyncEngine:
             self.store.set_mirror_value("queue_rule", json.dumps(position["rule"]))
         return position
 
-    def _client_for(self, url: str, token: str) -> HallClient:
-        if self._client_key != (url, token):
+    def _client_for(self, enrolment: Enrolment) -> HallClient:
+        """The engine's client, made anew when the kiosk is enrolled anew (another hall, token or certificate)."""
+        key = (enrolment.url, enrolment.token, enrolment.hall_certificate_sha256)
+        if self._client_key != key:
             if self._client is not None:
                 self._client.close()
-            self._client = HallClient(url, token, timeout=self.settings.timeout_seconds)
-            self._client_key = (url, token)
+            self._client = self._new_client(enrolment, timeout=self.settings.timeout_seconds)
+            self._client_key = key
         assert self._client is not None
         return self._client
+
+    def _new_client(self, enrolment: Enrolment, timeout: float) -> HallClient:
+        return HallClient(
+            enrolment.url,
+            enrolment.token,
+            timeout=timeout,
+            ca_file=self.settings.ca_file,
+            certificate=enrolment.hall_certificate_sha256,
+        )
 
     def _cycle(self, client: HallClient) -> None:
         try:

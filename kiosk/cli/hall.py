@@ -1,7 +1,7 @@
 """The ``kiosk hall`` commands: run the reference central hall and do its staff's work from a shell.
 
     kiosk hall serve --db PATH|URL [--keys FILE] [--host 127.0.0.1] [--port 8700] [--catalog DIR] [--workers N]
-                     [--silent-minutes 15]
+                     [--silent-minutes 15] [--tls-cert FILE [--tls-key FILE]]
     kiosk hall enroll-code --db PATH            a single-use code for a technician's ``kiosk enroll``
     kiosk hall staff-token --db PATH            a bearer token for the staff endpoints
     kiosk hall staff-account USER --name NAME [--role window|supervisor] [--password-stdin] --db PATH
@@ -25,6 +25,7 @@ import getpass
 import json
 import os
 import sqlite3
+import ssl
 import sys
 from collections.abc import Callable
 from contextlib import closing
@@ -60,6 +61,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=15.0,
         help="the console flags a kiosk not heard from for this long (default 15; heartbeats come every 5)",
     )
+    serve.add_argument(
+        "--tls-cert",
+        type=Path,
+        help="serve https with this certificate (PEM, the chain after it; the key too, unless --tls-key): kiosks"
+        " verify it against their sync.ca_file and keep to the one they enrolled with, so re-enrol them after"
+        " changing it",
+    )
+    serve.add_argument("--tls-key", type=Path, help="the private key of --tls-cert (PEM), if not in its file")
     command("enroll-code", _enroll_code, "print a new single-use enrolment code")
     command("staff-token", _staff_token, "print a new staff token")
     account = command("staff-account", _staff_account, "add a console account, or reset one's password and role")
@@ -108,6 +117,9 @@ def _serve(args: argparse.Namespace) -> int:
     from kiosk.hall.holidays import seed_holidays
     from kiosk.hall.runner import listening_socket
 
+    if problem := _tls_problem(args.tls_cert, args.tls_key):
+        print(f"kiosk: {problem}", file=sys.stderr)
+        return 2
     with closing(open_hall(args)) as storage:
         storage.seed_catalog(load_catalog(args.catalog))
         seed_holidays(storage)
@@ -119,13 +131,21 @@ def _serve(args: argparse.Namespace) -> int:
         port = sock.getsockname()[1]
         host = f"[{args.host}]" if ":" in args.host else args.host
         workers = f"，{args.workers} 个进程" if args.workers > 1 else ""
-        print(f"大厅已启动：http://{host}:{port}（数据库 {shown(args.db)}{workers}，Ctrl+C 结束）", flush=True)
+        scheme = "https" if args.tls_cert else "http"
+        print(f"大厅已启动：{scheme}://{host}:{port}（数据库 {shown(args.db)}{workers}，Ctrl+C 结束）", flush=True)
         try:
             if args.workers > 1:
                 _serve_workers(args, port, sock)
             else:
                 app = create_app(storage, args.silent_minutes)
-                config = uvicorn.Config(app, host=args.host, port=port, log_level="warning")
+                config = uvicorn.Config(
+                    app,
+                    host=args.host,
+                    port=port,
+                    log_level="warning",
+                    ssl_certfile=args.tls_cert,
+                    ssl_keyfile=args.tls_key,
+                )
                 uvicorn.Server(config).run(sockets=[sock])
         except KeyboardInterrupt:  # uvicorn shuts down gracefully, then raises the Ctrl+C again for its caller
             pass
@@ -143,8 +163,28 @@ def _serve_workers(args: argparse.Namespace, port: int, sock) -> None:
     os.environ[KEYS_VARIABLE] = str(args.keys or "")
     os.environ[SILENT_VARIABLE] = str(args.silent_minutes)
     factory = "kiosk.hall.app:app_from_environment"
-    config = uvicorn.Config(factory, factory=True, host=args.host, port=port, workers=args.workers, log_level="warning")
+    config = uvicorn.Config(
+        factory,
+        factory=True,
+        host=args.host,
+        port=port,
+        workers=args.workers,
+        log_level="warning",
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
+    )
     Multiprocess(config, sockets=[sock]).run()
+
+
+def _tls_problem(cert: Path | None, key: Path | None) -> str:
+    """Why the certificate and key cannot be served (said before the hall starts, not in uvicorn's traceback)."""
+    if cert is None:
+        return "--tls-key 要和 --tls-cert 一起用" if key is not None else ""
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
+        return f"证书 {cert}{f' 或私钥 {key}' if key else ''} 无法使用：{exc}"
+    return ""
 
 
 def _enroll_code(args: argparse.Namespace) -> int:

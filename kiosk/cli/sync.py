@@ -65,6 +65,8 @@ def _enroll(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"已登记到 {enrolment.url}，本机编号 {enrolment.kiosk_id}（站点 {enrolment.station_id}）")
+    if enrolment.hall_certificate_sha256:  # for the technician to hold against the hall's certificate file
+        print(f"大厅证书的 SHA-256 指纹：{enrolment.hall_certificate_sha256}（大厅换证书后须重新登记本机）")
     return 0
 
 

@@ -117,9 +117,9 @@ def _kept_checks(
     if enrolment is None:
         yield from skipped(("hall", "tls", "clock"), _("本机尚未登记，没有检查"))
     else:
-        yield hall_check(enrolment, version)
-        probe = probe_health(enrolment.url, now=now)
-        yield tls_check(probe)
+        yield hall_check(enrolment, version, ca_file=settings.sync.ca_file)
+        probe = probe_health(enrolment.url, now=now, ca_file=settings.sync.ca_file)
+        yield tls_check(probe, settings.sync.ca_file)
         yield clock_check(probe)
     yield holidays_check(rows, today)
     yield outbox_check(counts, now()) if counts else Check("outbox", "ok", _("还没有要上传的"))

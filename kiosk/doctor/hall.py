@@ -8,6 +8,7 @@ import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
@@ -15,7 +16,8 @@ import requests
 from config.i18n import _
 from kiosk.doctor.check import Check, first_line
 from offline_cache import Enrolment
-from offline_cache.hall_client import HallClient, HallRefused, HallUnreachable, NotTheHall, SyncError
+from offline_cache.hall_client import HallClient, HallNotTrusted, HallRefused, HallUnreachable, NotTheHall, SyncError
+from offline_cache.hall_tls import tls_failure
 
 ENROL = _("向大厅工作人员要登记码（kiosk hall enroll-code），再运行 kiosk enroll 大厅地址 登记码")
 
@@ -42,15 +44,23 @@ def enrolment_check(enrolment: Enrolment | None, station_id: str) -> Check:
     return Check("enrolled", "ok", detail)
 
 
-def hall_check(enrolment: Enrolment, holidays_version: int, timeout: float = 5.0) -> Check:
-    """The hall answers, is the hall (not a network's login page), and still takes this kiosk's token."""
+def hall_check(enrolment: Enrolment, holidays_version: int, timeout: float = 5.0, ca_file: Path | None = None) -> Check:
+    """The hall answers, is the hall (not a network's login page) with the certificate seen at enrolment, and still
+    takes this kiosk's token."""
     url = enrolment.url
-    client = HallClient(url, enrolment.token, timeout=timeout)
+    pinned = enrolment.hall_certificate_sha256
+    client = HallClient(url, enrolment.token, timeout=timeout, ca_file=ca_file, certificate=pinned)
     try:
         client.health()
         client.holidays(holidays_version)  # a question only an enrolled kiosk may ask, answered with little
     except HallRefused:
         return Check("hall", "fail", _("大厅 {url} 拒绝了本机的凭证", url=url), ENROL)
+    except HallNotTrusted as exc:
+        compare = _(
+            "登记时记下的证书指纹是 {pinned}；核对大厅的证书：openssl x509 -noout -fingerprint -sha256 -in 文件",
+            pinned=pinned,
+        )
+        return Check("hall", "fail", str(exc), compare if pinned else "")
     except NotTheHall as exc:
         return Check(
             "hall",
@@ -78,23 +88,31 @@ class HealthProbe:
 
     url: str
     response: requests.Response | None
-    error: requests.RequestException | None
+    error: OSError | None
     sent_at: float
     answered_at: float
 
 
-def probe_health(url: str, timeout: float = 5.0, now: Callable[[], float] = time.time) -> HealthProbe:
-    """Ask once, with requests' certificate verification (as the sync engine's client does)."""
+def probe_health(
+    url: str, timeout: float = 5.0, now: Callable[[], float] = time.time, ca_file: Path | None = None
+) -> HealthProbe:
+    """Ask once, verifying the certificate against ``ca_file`` or the system's authorities as the sync engine's
+    client does (not pinned: :func:`hall_check` sees a changed certificate)."""
     sent_at = now()
     try:
-        response = requests.get(url.rstrip("/") + "/v1/health", timeout=(3.05, timeout), allow_redirects=False)
-    except requests.RequestException as exc:
+        response = requests.get(
+            url.rstrip("/") + "/v1/health",
+            timeout=(3.05, timeout),
+            allow_redirects=False,
+            verify=str(ca_file) if ca_file is not None else True,
+        )
+    except OSError as exc:  # requests' errors, and the plain OSError of a ca_file that is not there
         return HealthProbe(url, None, exc, sent_at, now())
     return HealthProbe(url, response, None, sent_at, now())
 
 
-def tls_check(probe: HealthProbe) -> Check:
-    """https with a certificate that verifies; plain http only to this machine itself."""
+def tls_check(probe: HealthProbe, ca_file: Path | None = None) -> Check:
+    """https with a certificate that verifies (against ``ca_file``, if set); plain http only to this machine."""
     parts = urlsplit(probe.url)
     host = parts.hostname or ""
     if parts.scheme != "https":
@@ -107,15 +125,10 @@ def tls_check(probe: HealthProbe) -> Check:
             _("请大厅提供 https:// 地址，再用它重新登记（kiosk enroll https://… 登记码）"),
         )
     if isinstance(probe.error, requests.exceptions.SSLError):
-        return Check(
-            "tls",
-            "fail",
-            _("大厅 {host} 的 TLS 证书没有通过验证：{error}", host=host, error=first_line(probe.error)),
-            _(
-                "大厅证书须由受信任的机构签发；自建 CA 时在 kiosk 服务的环境里设 REQUESTS_CA_BUNDLE=CA证书路径。"
-                "也核对本机时钟：证书按日期验证"
-            ),
-        )
+        untrusted = tls_failure(probe.error, host, ca_file)
+        detail = _("大厅 {host} 的 TLS 证书没有通过验证：{error}", host=host, error=first_line(probe.error))
+        fix = _("大厅证书须由受信任的机构签发（城市自建 CA 的，在设置 sync.ca_file 写明 CA 证书文件）；也核对本机时钟")
+        return Check("tls", "fail", str(untrusted) if untrusted else detail, fix)
     if probe.response is None:
         return Check("tls", "note", _("连不上大厅，没能检查 TLS"))
     return Check("tls", "ok", _("TLS 证书已验证（{host}）", host=host))

@@ -8,6 +8,9 @@ it back as a network outage would::
     >>> requests.get(hall.url + "/v1/health").json()["service"]
     'kiosk-hall'
     >>> hall.stop(); hall.start()                 # same port, same data
+
+With ``ssl_certfile`` (and ``ssl_keyfile``, unless the key is in the same file) it serves https, reading the files
+at each start: a test replaces the certificate by writing new files and restarting.
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ class HallServer:
     (0: a free port, kept across restarts).
 
     ``catalog_path`` seeds a new hall's catalog (default: the shipped sample catalog), and ``chinese-calendar``
-    its holiday table; a hall seeded before keeps its own."""
+    its holiday table; a hall seeded before keeps its own. ``ssl_certfile`` and ``ssl_keyfile``: serve https with
+    this certificate (PEM, with its chain) and key."""
 
     def __init__(
         self,
@@ -60,6 +64,8 @@ class HallServer:
         port: int = 0,
         catalog_path: Path | str | None = None,
         keys: Path | None = None,
+        ssl_certfile: Path | None = None,
+        ssl_keyfile: Path | None = None,
     ) -> None:
         self.storage = open_storage(db, keys)
         self.database_options = ["--db", str(db), *(["--keys", str(keys)] if keys else [])]
@@ -69,6 +75,7 @@ class HallServer:
         self.app = create_app(self.storage)
         self.host = host
         self._port = port
+        self._ssl = {"ssl_certfile": ssl_certfile, "ssl_keyfile": ssl_keyfile}
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -80,7 +87,8 @@ class HallServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self._port}"
+        scheme = "https" if self._ssl["ssl_certfile"] else "http"
+        return f"{scheme}://{host}:{self._port}"
 
     @property
     def running(self) -> bool:
@@ -96,7 +104,9 @@ class HallServer:
         except OSError as exc:
             raise HallError(f"the hall cannot listen on {self.url}: {exc.strerror}") from exc
         self._port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, host=self.host, port=self._port, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            self.app, host=self.host, port=self._port, log_level="warning", lifespan="off", **self._ssl
+        )
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="hall", daemon=True)
         self._server, self._thread, self._socket = server, thread, sock

@@ -148,7 +148,7 @@ def test_tls_with_a_certificate_the_kiosk_does_not_trust_fails(tls_hall, monkeyp
     url, _certificate = tls_hall
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     check = tls_check(probe_health(url))
-    assert check.level == "fail" and "证书" in check.detail and "REQUESTS_CA_BUNDLE" in check.fix
+    assert check.level == "fail" and "不是受信任的机构签发的" in check.detail and "sync.ca_file" in check.fix
 
 
 def test_tls_with_a_certificate_the_kiosk_trusts_passes_and_the_hall_answers_over_it(tls_hall, enrolment, monkeypatch):
