@@ -17,7 +17,6 @@ from kiosk.enrolment import enrol
 from kiosk.hall.runner import HallServer
 from offline_cache import NewSubmission, Store
 from offline_cache.sync import SyncEngine
-from tests.cache.faultproxy import FaultProxy
 
 FAST = SyncSettings(backoff_base_seconds=0.05, backoff_cap_seconds=0.5, timeout_seconds=5.0)  # a loaded CI machine
 SHORT = FAST.model_copy(update={"timeout_seconds": 1.0})  # for a hall that never answers
@@ -39,20 +38,6 @@ class WallClock:
 
     def __call__(self) -> float:
         return self.t
-
-
-@pytest.fixture
-def proxy(hall):
-    with FaultProxy(hall.port) as proxy:
-        yield proxy
-
-
-@pytest.fixture
-def store(tmp_path, hall, proxy):
-    store = Store(tmp_path / "kiosk.db")
-    enrol(store, Settings(), proxy.url, hall.storage.new_enrolment_code())
-    yield store
-    store.close()
 
 
 def submit(store: Store, n: int) -> list[str]:
