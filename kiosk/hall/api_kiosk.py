@@ -7,12 +7,14 @@ name dependencies local to the functions that add them.
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
+from starlette.convertors import Convertor, register_url_convertor
 
 from kiosk.hall.auth import KIOSK_ONLY, Auth
-from kiosk.hall.intake import INVALID, accept_evaluation, accept_submission, accept_submissions
+from kiosk.hall.intake import INVALID, MALFORMED, accept_evaluation, accept_submission, accept_submissions
 from kiosk.hall.models import (
+    UUID,
     Accepted,
     CasePage,
     CatalogChanges,
@@ -23,14 +25,46 @@ from kiosk.hall.models import (
     Held,
     HolidayChanges,
     LookupIn,
+    Problem,
     SubmissionAnswer,
     SubmissionBatch,
     SubmissionIn,
     SubmissionResults,
+    link,
 )
 from kiosk.hall.storage import HallStorage
 
 CASES_PAGE = 500
+
+
+class _UuidTextConvertor(Convertor[str]):
+    """A path segment that is a UUID, kept as the text sent. It routes only UUIDs to ``PUT /v1/submissions/{id}``,
+    so that ``/v1/submissions/batch`` and ``/lookup`` are resources of their own: a PUT there is a 405 naming POST,
+    not a submission whose id is "batch"."""
+
+    regex = UUID
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("uuid_text", _UuidTextConvertor())
+
+
+def _answered(answer: str) -> dict[str, Any]:
+    """Where a submission's answer (at ``answer``, a runtime expression) leads: its case, its payment order, and
+    what staff do with them."""
+    serial, submission_id = f"{answer}/serial", f"{answer}/id"
+    return {
+        "case": link("get", "/v1/cases/{serial}", serial=serial),
+        "payment": link("get", "/v1/payments/{submission_id}", submission_id=submission_id),
+        "advance": link("post", "/v1/staff/cases/{serial}/advance", serial=serial),
+        "materials_received": link("post", "/v1/staff/cases/{serial}/materials-received", serial=serial),
+        "paid": link("post", "/v1/staff/payments/{submission_id}/paid", submission_id=submission_id),
+    }
 
 
 def kiosk_router(storage: HallStorage, auth: Auth) -> APIRouter:
@@ -47,16 +81,28 @@ def _add_submissions(router: APIRouter, storage: HallStorage, auth: Auth) -> Non
     Kiosk = auth.kiosk
 
     @router.put(
-        "/v1/submissions/{submission_id}",
+        "/v1/submissions/{submission_id:uuid_text}",
         status_code=201,
         response_model=SubmissionAnswer,
         responses={
-            200: {"model": SubmissionAnswer, "description": "held already: the first answer, replayed"},
+            201: {"links": _answered("$response.body#")},
+            200: {
+                "model": SubmissionAnswer,
+                "description": "held already: the first answer, replayed",
+                "links": _answered("$response.body#"),
+            },
+            **MALFORMED,
             **KIOSK_ONLY,
+            404: {"model": Problem, "description": "the path does not end in a UUID: there is no such resource"},
             **INVALID,
         },
     )
-    def put_submission(submission_id: str, body: SubmissionIn, response: Response, sender: Kiosk) -> Any:
+    def put_submission(
+        submission_id: Annotated[str, Path(pattern=f"^{UUID}$", description="the body's id")],
+        body: SubmissionIn,
+        response: Response,
+        sender: Kiosk,
+    ) -> Any:
         """Hand over one submission. Idempotent by id: a resend of the same content gets the first answer
         again (200); other content under a used id or serial, or an envelope that does not open, is a 422."""
         if body.id != submission_id:
@@ -67,13 +113,17 @@ def _add_submissions(router: APIRouter, storage: HallStorage, auth: Auth) -> Non
         response.status_code = result.status
         return result.answer
 
-    @router.post("/v1/submissions/batch", response_model=SubmissionResults, responses=KIOSK_ONLY)
+    @router.post(
+        "/v1/submissions/batch",
+        response_model=SubmissionResults,
+        responses={200: {"links": _answered("$response.body#/results/0/answer")}, **MALFORMED, **KIOSK_ONLY},
+    )
     def push_submissions(body: SubmissionBatch, sender: Kiosk) -> SubmissionResults:
         """Hand over up to 500 submissions; each is handled as by ``PUT /v1/submissions/{id}``, on its own, and
         answered in the order sent."""
         return SubmissionResults(results=accept_submissions(storage, sender, body.items))
 
-    @router.post("/v1/submissions/lookup", response_model=Held, responses=KIOSK_ONLY)
+    @router.post("/v1/submissions/lookup", response_model=Held, responses={**MALFORMED, **KIOSK_ONLY})
     def lookup(body: LookupIn, sender: Kiosk) -> Held:
         """Which of these submission ids the hall holds from this kiosk's station (for reconciling after an
         answer was lost), with the first answer for each."""
@@ -91,14 +141,14 @@ def _add_reports(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
         cursor, cases = storage.cases_since(sender.station_id, since, CASES_PAGE)
         return CasePage(cursor=cursor, cases=cases)
 
-    @router.post("/v1/evaluations/batch", response_model=EvaluationResults, responses=KIOSK_ONLY)
+    @router.post("/v1/evaluations/batch", response_model=EvaluationResults, responses={**MALFORMED, **KIOSK_ONLY})
     def push_evaluations(body: EvaluationBatch, sender: Kiosk) -> EvaluationResults:
         """Hand over residents' ratings, one per submission (which need not have arrived yet): the same rating
         again is a 200, another rating for a rated submission a 422."""
         with storage.transaction():
             return EvaluationResults(results=[accept_evaluation(storage, sender, item) for item in body.items])
 
-    @router.post("/v1/heartbeats", status_code=202, response_model=Accepted, responses=KIOSK_ONLY)
+    @router.post("/v1/heartbeats", status_code=202, response_model=Accepted, responses={**MALFORMED, **KIOSK_ONLY})
     def heartbeat(body: HeartbeatIn, sender: Kiosk) -> Accepted:
         """A kiosk's periodic report: its queue and the state of each device, for the fleet view."""
         storage.record_heartbeat(sender, body)

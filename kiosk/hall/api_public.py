@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter
 
 from kiosk.hall.auth import UNAUTHORISED, Auth
+from kiosk.hall.intake import MALFORMED
 from kiosk.hall.models import CaseView, EnrollIn, Enrolment, Health, Problem
 from kiosk.hall.storage import HallStorage, NotFound
 
@@ -23,7 +24,12 @@ def public_router(storage: HallStorage, auth: Auth) -> APIRouter:
         """Is this the hall? Kiosks check ``service == "kiosk-hall"`` to tell it from a captive portal."""
         return Health(time=datetime.now(UTC).isoformat(timespec="seconds"))
 
-    @router.post("/v1/enroll", status_code=201, response_model=Enrolment, responses={403: {"model": Problem}})
+    @router.post(
+        "/v1/enroll",
+        status_code=201,
+        response_model=Enrolment,
+        responses={**MALFORMED, 403: {"model": Problem, "description": "the code is unknown or spent"}},
+    )
     def enroll(body: EnrollIn) -> Enrolment:
         """Enrol a kiosk with a single-use code from the hall's staff. Enrolling a station again (a kiosk
         re-installed) revokes the station's earlier tokens."""

@@ -9,15 +9,14 @@ No ``from __future__ import annotations`` here: FastAPI reads the endpoints' ann
 name dependencies local to the functions that add them.
 """
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query
 from pydantic import ValidationError
 
 from kiosk.hall.auth import KIOSK_ONLY, STAFF_ONLY, UNAUTHORISED, Auth
-from kiosk.hall.intake import INVALID, field_errors
-from kiosk.hall.models import Problem, content_hash
+from kiosk.hall.intake import INVALID, MALFORMED, field_errors
+from kiosk.hall.models import CalendarDay, Problem, content_hash, link
 from kiosk.hall.queue import ticket_key
 from kiosk.hall.queue_models import (
     CallAnswer,
@@ -67,7 +66,7 @@ def queue_router(storage: HallStorage, auth: Auth) -> APIRouter:
 def _add_kiosk(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
     Kiosk = auth.kiosk
 
-    @router.post("/v1/tickets/batch", response_model=TicketResults, responses={**KIOSK_ONLY, **INVALID})
+    @router.post("/v1/tickets/batch", response_model=TicketResults, responses={**MALFORMED, **KIOSK_ONLY, **INVALID})
     def push_tickets(body: TicketBatch, sender: Kiosk) -> TicketResults:
         """Hand over queue tickets issued at this kiosk. Idempotent per station, day and code: the same ticket
         again is a 200, other content under a used code a 422."""
@@ -82,7 +81,7 @@ def _add_kiosk(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
             404: {"model": Problem, "description": "the hall has no such ticket of this kiosk"},
         },
     )
-    def position(day: date, code: Annotated[str, Path(pattern=CODE)], sender: Kiosk) -> TicketPosition:
+    def position(day: CalendarDay, code: Annotated[str, Path(pattern=CODE)], sender: Kiosk) -> TicketPosition:
         """Where one of this kiosk's tickets stands: its status, its window once called, and while it waits the
         people ahead of it by the calling rule (with the rule's numbers)."""
         found = storage.ticket_position(sender.station_id, day.isoformat(), code)
@@ -102,7 +101,16 @@ def _add_staff(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
         with the calling rule's numbers."""
         return storage.queue_tickets(station)
 
-    @router.post("/v1/staff/queue/call", response_model=CallAnswer, responses={**STAFF_ONLY, **SEVERAL_STATIONS})
+    @router.post(
+        "/v1/staff/queue/call",
+        response_model=CallAnswer,
+        responses={
+            200: {"links": _acting_on("$response.body#/ticket/code")},
+            **MALFORMED,
+            **STAFF_ONLY,
+            **SEVERAL_STATIONS,
+        },
+    )
     def call(body: CallIn, who: Staff) -> CallAnswer:
         """Staff: a window calls its next ticket. The ticket it had called is done; the next is chosen by the
         calling rule (priority balanced against waiting time), of ``category`` if given. ``ticket`` is null when
@@ -113,6 +121,13 @@ def _add_staff(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
         _add_action(router, storage, Staff, action, summary)
 
 
+def _acting_on(code: str) -> dict[str, Any]:
+    """Links to every action on the ticket whose code is at ``code`` (a runtime expression)."""
+    return {
+        action: link("post", f"/v1/staff/queue/tickets/{{code}}/{action}", code=code) for action in ACTION_SUMMARIES
+    }
+
+
 def _add_action(router: APIRouter, storage: HallStorage, Staff: Any, action: str, summary: str) -> None:
     @router.post(
         f"/v1/staff/queue/tickets/{{code}}/{action}",
@@ -120,6 +135,8 @@ def _add_action(router: APIRouter, storage: HallStorage, Staff: Any, action: str
         name=f"{action}_ticket",
         description=summary,
         responses={
+            200: {"links": _acting_on("$request.path.code")},
+            **MALFORMED,
             **STAFF_ONLY,
             **SEVERAL_STATIONS,
             404: {"model": Problem, "description": "no such ticket today"},

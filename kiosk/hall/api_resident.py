@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse
 
 from kiosk.catalog import Reuse, ServiceItem
 from kiosk.hall.auth import KIOSK_ONLY, STAFF_ONLY, UNAUTHORISED, Auth
-from kiosk.hall.intake import INVALID
-from kiosk.hall.models import CaseView, Problem
+from kiosk.hall.intake import INVALID, MALFORMED
+from kiosk.hall.models import CalendarDay, CaseView, Problem
 from kiosk.hall.resident_models import (
     AppointmentIn,
     AppointmentIssued,
@@ -44,7 +44,11 @@ def resident_router(storage: HallStorage, auth: Auth) -> APIRouter:
 def _kiosk_routes(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
     Kiosk, Anyone = auth.kiosk, auth.anyone
 
-    @router.post("/v1/materials/on-file", response_model=OnFile, responses={**KIOSK_ONLY, **INVALID})
+    @router.post(
+        "/v1/materials/on-file",
+        response_model=OnFile,
+        responses={**MALFORMED, **KIOSK_ONLY, 404: {"model": Problem, "description": "no such item"}, **INVALID},
+    )
     def on_file(body: OnFileQuery, sender: Kiosk) -> OnFile:
         """Which of an item's materials the hall holds for the applicant and may reuse today: unconditionally
         reusable ones always, those reusable within validity while valid (with the last day), those reusable at
@@ -55,7 +59,7 @@ def _kiosk_routes(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
         names = [m.name for m in ServiceItem.model_validate(raw).materials if m.reuse is not Reuse.NEVER]
         return OnFile(materials=storage.materials_on_file(body.number, names, _today()))
 
-    @router.post("/v1/appointments/checkins", response_model=CheckInResults, responses=KIOSK_ONLY)
+    @router.post("/v1/appointments/checkins", response_model=CheckInResults, responses={**MALFORMED, **KIOSK_ONLY})
     def check_ins(body: CheckInBatch, sender: Kiosk) -> CheckInResults:
         """Appointments checked in at this kiosk: the first check-in of a code wins; a resend is a 200."""
         return CheckInResults(
@@ -80,7 +84,10 @@ def _staff_routes(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
     Staff = auth.staff
 
     @router.post(
-        "/v1/staff/appointments", status_code=201, response_model=AppointmentIssued, responses={**STAFF_ONLY, **INVALID}
+        "/v1/staff/appointments",
+        status_code=201,
+        response_model=AppointmentIssued,
+        responses={**MALFORMED, **STAFF_ONLY, **INVALID},
     )
     def book(body: AppointmentIn, who: Staff) -> AppointmentIssued:
         """Staff: book a slot for an item; the answer's ``code`` is what its QR holds, signed by the hall."""
@@ -91,14 +98,14 @@ def _staff_routes(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
         return storage.book_appointment(body.item_code, body.day, body.start, body.end, body.holder)
 
     @router.get("/v1/staff/appointments", response_model=list[dict[str, Any]], responses=STAFF_ONLY)
-    def appointments(who: Staff, day: Annotated[date | None, Query()] = None) -> list[dict[str, Any]]:
+    def appointments(who: Staff, day: Annotated[CalendarDay | None, Query()] = None) -> list[dict[str, Any]]:
         """Staff: the appointments (of ``day``), with when and where each was checked in."""
         return storage.appointments(day)
 
     @router.post(
         "/v1/staff/cases/{serial}/materials-received",
         response_model=CaseView,
-        responses={**STAFF_ONLY, **_NOT_FOUND},
+        responses={**MALFORMED, **STAFF_ONLY, **_NOT_FOUND},
     )
     def materials_received(serial: str, who: Staff, body: Annotated[Received | None, Body()] = None) -> CaseView:
         """Staff: the materials the applicant posted have arrived (材料寄送中 → 材料已收到)."""

@@ -14,9 +14,12 @@ to the functions that build the routers.
 import os
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from kiosk.hall.api_kiosk import kiosk_router
 from kiosk.hall.api_public import public_router
@@ -37,6 +40,7 @@ from kiosk.hall.storage import (
     Rejected,
 )
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 _STATUS = {EnrolmentRefused: 403, Rejected: 422, NotFound: 404, CaseFinished: 409, QueueConflict: 409}
 
 
@@ -67,8 +71,36 @@ def create_app(storage: HallStorage, silent_minutes: float = SILENT_MINUTES) -> 
         status = next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 400)
         return JSONResponse({"detail": str(exc)}, status_code=status)
 
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route whose path matched, not of every route at this path.
+            exc = HTTPException(405, exc.detail, headers={"Allow": ", ".join(_methods_at(app, request))})
+        return await http_exception_handler(request, exc)
+
     auth = bearer_auth(storage)
     for router in (public_router, kiosk_router, staff_router, resident_router, queue_router):
-        app.include_router(router(storage, auth))
+        app.include_router(router(storage, auth), dependencies=[Depends(_each_query_parameter_once)])
     install_console(app, storage, silent_minutes)
     return app
+
+
+def _each_query_parameter_once(request: Request) -> None:
+    """A 422 for a query parameter of the route given twice: none of the API's takes a list, and FastAPI would
+    quietly use the last value (``?since=5&since=0`` as ``since=0``)."""
+    query, route = request.query_params, request.scope["route"]
+    declared = {parameter.alias for parameter in route.dependant.query_params}
+    repeated = sorted({name for name in query if name in declared and len(query.getlist(name)) > 1})
+    if repeated:
+        raise RequestValidationError(
+            [{"type": "repeated", "loc": ("query", name), "msg": "given more than once"} for name in repeated]
+        )
+
+
+def _methods_at(app: FastAPI, request: Request) -> list[str]:
+    """The methods ``app`` answers at ``request``'s path, as its router finds them: what a 405's ``Allow`` lists."""
+    return [
+        method
+        for method in _METHODS
+        if any(route.matches(request.scope | {"method": method})[0] is Match.FULL for route in app.router.routes)
+    ]

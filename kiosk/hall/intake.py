@@ -30,6 +30,14 @@ from kiosk.hall.storage import HallStorage, NewCase, Principal, Rejected
 from offline_cache.envelope import EnvelopeError, associated_data, open_sealed
 
 INVALID = {422: {"model": Problem, "description": "refused as invalid: a sentence, or a list of field errors"}}
+MALFORMED = {
+    400: {
+        "model": Problem,
+        "description": "the body cannot be read at all (not UTF-8, or JSON nested too deep); JSON that does not "
+        "parse is a 422",
+    }
+}
+"""The answer of every route that reads a body, before it looks at it: FastAPI's own."""
 
 
 def _printable(text: str) -> str:

@@ -1,17 +1,20 @@
 """The hall's request and response bodies: the sync API's contract, as published in ``/openapi.json``.
 
 Strings that the hall stores are :data:`Text` (valid Unicode, so a lone surrogate is a 422, not a failed write),
-and every number has bounds that SQLite can hold.
+and every number has bounds that SQLite can hold. What the document calls a number, an integer, a boolean or a date
+is exactly that: pydantic's lax mode would take ``false`` for 0, ``"5"`` for 5 and ``0`` for 1970-01-01, so those
+fields are marked :data:`JsonNumber`, or typed :data:`Flag` and :data:`CalendarDay`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from kiosk.catalog import ServiceItem
 
@@ -38,20 +41,53 @@ def _iso_datetime(value: str) -> str:
     return value
 
 
+def _json_number(value: Any) -> Any:
+    # bool is a subclass of int, so JSON's true and false would pass as 1 and 0.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON number")
+    return value
+
+
+def _iso_day(value: Any) -> Any:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("must be a date, YYYY-MM-DD")
+    return value
+
+
 Text = Annotated[str, AfterValidator(_unicode)]
+JsonNumber = BeforeValidator(_json_number)
+"""The last mark of an int or float field: only a JSON number will do (3 or 3.0 for an integer), never ``true`` or
+``"3"``. Last, so that the field's bounds stay in the published schema as its minimum and maximum."""
+Flag = Annotated[bool, Field(strict=True)]
+"""``true`` or ``false``, never 1 or ``"yes"``."""
+CalendarDay = Annotated[date, BeforeValidator(_iso_day)]
+"""A day as ``YYYY-MM-DD`` (in a body, a query or a path), never a Unix time or a date and time."""
 IsoDateTime = Annotated[
     str,
-    Field(min_length=10, max_length=64, description="ISO 8601 date and time"),
+    Field(
+        min_length=10,
+        max_length=64,
+        description="ISO 8601 date and time: RFC 3339, or the same without its offset for a kiosk's local time "
+        "(2026-11-23T10:00:00), which kiosks send",
+    ),
     Field(json_schema_extra={"format": "date-time"}),
     AfterValidator(_iso_datetime),
 ]
-SubmissionId = Annotated[
-    str,
-    Field(pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"),
-    Field(description="the submission's UUID, made by the kiosk"),
-]
+UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+"""A UUID in its usual text form, without anchors (for a route's path as for a field's pattern)."""
+SubmissionId = Annotated[str, Field(pattern=f"^{UUID}$"), Field(description="the submission's UUID, made by the kiosk")]
 Serial = Annotated[Text, Field(min_length=1, max_length=40, description="the kiosk's serial number (流水号)")]
 Cursor = Annotated[int, Field(ge=0, le=2**62)]
+
+
+def link(method: str, path: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link, for a route's ``responses``: the operation at ``method`` ``path`` takes each of its
+    ``parameters`` from this exchange, by a runtime expression::
+
+        >>> link("get", "/v1/cases/{serial}", serial="$response.body#/serial")
+    """
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method}", "parameters": parameters}
 
 
 def content_hash(body: BaseModel) -> str:
@@ -98,7 +134,7 @@ class SubmissionIn(BaseModel):
     serial: Serial
     item_code: Annotated[Text, Field(min_length=1, max_length=16)]
     created_at: IsoDateTime
-    schema_version: Annotated[int, Field(ge=0, le=1_000_000)]
+    schema_version: Annotated[int, Field(ge=0, le=1_000_000), JsonNumber]
     envelope: dict[str, Any]
     """The applicant's data as a JSON object, sealed to the hall's key (see offline_cache.envelope)."""
 
@@ -188,7 +224,7 @@ class EvaluationIn(BaseModel):
     """A resident's rating (好差评) of a submission; the submission may reach the hall later than its rating."""
 
     submission_id: Annotated[Text, Field(min_length=1, max_length=64)]
-    level: Annotated[int, Field(ge=1, le=5)]
+    level: Annotated[int, Field(ge=1, le=5), JsonNumber]
     created_at: IsoDateTime
     reason: Annotated[Text, Field(min_length=1, max_length=40)] | None = None
     """Why the service was rated 不满意 or 非常不满意, from the kiosk's short list; the hall follows it up."""
@@ -219,10 +255,10 @@ class DeviceState(BaseModel):
 class HeartbeatIn(BaseModel):
     at: IsoDateTime
     version: Annotated[Text, Field(max_length=40)]
-    pending: Annotated[int, Field(ge=0, le=2**53)]
-    quarantined: Annotated[int, Field(ge=0, le=2**53)] = 0
+    pending: Annotated[int, Field(ge=0, le=2**53), JsonNumber]
+    quarantined: Annotated[int, Field(ge=0, le=2**53), JsonNumber] = 0
     """Items the hall refused as invalid, held at the kiosk for a technician."""
-    oldest_pending_age_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    oldest_pending_age_s: Annotated[float, Field(ge=0, allow_inf_nan=False), JsonNumber] | None = None
     devices: dict[Annotated[Text, Field(max_length=32)], DeviceState] = Field(default_factory=dict, max_length=50)
 
 

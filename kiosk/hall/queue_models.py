@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, model_validator
 
-from kiosk.hall.models import IsoDateTime, Text, iso_date
+from kiosk.hall.models import Flag, IsoDateTime, JsonNumber, Text, iso_date
 
 Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="a day, YYYY-MM-DD"), AfterValidator(iso_date)]
 Category = Annotated[str, Field(pattern=r"^[A-Z]$", description="the category letter, e.g. A")]
@@ -36,8 +36,8 @@ class TicketIn(BaseModel):
 
     day: Day
     category: Category
-    number: Annotated[int, Field(ge=1, le=9999)]
-    priority: bool = False
+    number: Annotated[int, Field(ge=1, le=9999), JsonNumber]
+    priority: Flag = False
     """The priority lane (an older resident, by the age on the ID card)."""
     issued_at: IsoDateTime
     """The kiosk's local time of issue; its date is ``day``."""

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from kiosk.hall.models import IsoDateTime, Text
+from kiosk.hall.models import CalendarDay, IsoDateTime, Text
 
 ItemCode = Annotated[str, Field(pattern=r"^[A-Z]{2}\d{4}$", description="a service item's code")]
 Clock = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM")]
@@ -49,7 +49,7 @@ class PaymentView(BaseModel):
 
 class AppointmentIn(BaseModel):
     item_code: ItemCode
-    day: date
+    day: CalendarDay
     start: Clock
     end: Clock
     holder: Annotated[Text, Field(max_length=40)] = ""
