@@ -80,11 +80,15 @@ class _Warnings(logging.Handler):
 @contextlib.contextmanager
 def warnings_of(logger: str) -> Iterator[list[str]]:
     handler = _Warnings()
-    logging.getLogger(logger).addHandler(handler)
+    target = logging.getLogger(logger)
+    level = target.level
+    target.setLevel(logging.WARNING)  # whatever an earlier test's command line left the root logger at
+    target.addHandler(handler)
     try:
         yield handler.messages
     finally:
-        logging.getLogger(logger).removeHandler(handler)
+        target.removeHandler(handler)
+        target.setLevel(level)
 
 
 def _validates(raw: object) -> bool:
