@@ -33,6 +33,9 @@ from kiosk.hall.sqlite_storage import SqliteHallStorage
 from kiosk.hall.storage import Principal
 from offline_cache.envelope import associated_data, seal
 
+pytestmark = pytest.mark.xdist_group("hall-fuzz")
+"""One worker takes the whole module, in its order: the runs of calls start from the hall the operations' test
+left (module-scoped), so they are the same runs each time."""
 SEED = 20261123
 NOW = datetime(2026, 11, 23, 9, 45)
 """The queue's clock: the hall's today and how long tickets have waited, the same on every run."""
