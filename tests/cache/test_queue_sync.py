@@ -8,32 +8,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from config.settings import Settings, SyncSettings
-from kiosk.enrolment import enrol
+from config.settings import SyncSettings
 from kiosk.queue import CATEGORIES
 from kiosk.queue_rule import QueueRule
-from offline_cache import Store
 from offline_cache.sync import SyncEngine
-from tests.cache.faultproxy import FaultProxy
 from tests.conftest import FIXED_NOW
 
 FAST = SyncSettings(backoff_base_seconds=0.05, backoff_cap_seconds=0.5, timeout_seconds=5.0)  # a loaded CI machine
 DAY = FIXED_NOW.date().isoformat()
 A = CATEGORIES[0]
-
-
-@pytest.fixture
-def proxy(hall):
-    with FaultProxy(hall.port) as proxy:
-        yield proxy
-
-
-@pytest.fixture
-def store(tmp_path, hall, proxy):
-    store = Store(tmp_path / "kiosk.db")
-    enrol(store, Settings(), proxy.url, hall.storage.new_enrolment_code())
-    yield store
-    store.close()
 
 
 @pytest.fixture
