@@ -162,13 +162,18 @@ class Translator:
                 self._opencc = opencc.OpenCC(OPENCC_CONFIG)
             if len(self._converted) >= 10_000:  # values such as names and serial numbers pass through here too
                 self._converted.clear()
-            converted = self._converted[text] = self._opencc.convert(text)
+            converted = self._converted[text] = self._opencc.convert(_encodable(text))
             return converted
 
 
 def to_simplified(text: str) -> str:
     """``text`` in simplified characters (what a traditional-Chinese input method types, made searchable)."""
-    return _simplifier().convert(text) if has_chinese(text) else text
+    return _simplifier().convert(_encodable(text)) if has_chinese(text) else text
+
+
+def _encodable(text: str) -> str:
+    """``text`` with any lone surrogate (what a garbled scan or paste can leave) as U+FFFD: OpenCC takes UTF-8."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 @cache

@@ -49,7 +49,14 @@ class Database:
             conn.execute("PRAGMA secure_delete=ON")  # deleted payloads are overwritten, not left in free pages
 
     def close(self) -> None:
-        self._db.conn.close()
+        """Fold the write-ahead log into the database file, then close. On a full disk the fold fails and the log
+        stays as it is, every commit in it: the next start reads it, and folds it once there is room."""
+        with self._lock:
+            try:
+                self._db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.DatabaseError as exc:
+                log.warning("local store: the write-ahead log stays unfolded until there is room (%s)", exc)
+            self._db.conn.close()
 
     @contextmanager
     def locked(self) -> Iterator[sqlite_utils.Database]:
