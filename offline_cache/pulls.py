@@ -38,11 +38,16 @@ class Pulls:
         changed = 0
         while True:
             page = client.cases(cursor)
-            cases = [c for c in page["cases"] if isinstance(c, dict) and {"serial", "case_number", "stage"} <= set(c)]
+            entries = _list(page, "cases")
+            next_cursor = _whole_number(page["cursor"], "游标")
+            cases = [c for c in entries if _usable_case(c)]
+            _log_skipped("case progress", next_cursor, len(entries) - len(cases))
             changed += store.update_cases(cases, datetime.now())
-            cursor = int(page["cursor"])
+            if next_cursor < cursor:  # a cursor going back would fetch the same pages for ever
+                raise NotTheHall("应答中的游标倒退了，不是大厅在应答")
+            cursor = next_cursor
             store.set_mirror_value("cases_cursor", str(cursor))
-            if len(page["cases"]) < CASES_PAGE:
+            if len(entries) < CASES_PAGE:
                 return changed > 0
 
     def catalog(self, client: HallClient) -> bool:
@@ -80,13 +85,30 @@ class Pulls:
 
 def _version(update: dict[str, Any]) -> int:
     """The version an answer brings; one that is no whole number SQLite can hold is not the hall's."""
-    try:
-        version: int | None = int(update["version"])
-    except (TypeError, ValueError, OverflowError):  # null, "abc", NaN, infinity
-        version = None
-    if version is None or version > LARGEST_VERSION:
-        raise NotTheHall("应答中的版本号不对，不是大厅在应答")
-    return version
+    return _whole_number(update["version"], "版本号")
+
+
+def _whole_number(value: object, what: str) -> int:
+    """A version or cursor: a whole number SQLite can hold (as JSON gives it, or as text of ASCII digits)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LARGEST_VERSION:
+        raise NotTheHall(f"应答中的{what}不对，不是大厅在应答")
+    return value
+
+
+CASE_TEXTS = ("serial", "case_number", "stage")
+CASE_STATES = ("payment_state", "materials_state")
+
+
+def _usable_case(case: object) -> bool:
+    """A case's progress the kiosk can keep: its serial, number and stage as text, its states text if there."""
+    return (
+        isinstance(case, dict)
+        and all(isinstance(case.get(key), str) for key in CASE_TEXTS)
+        and all(isinstance(case.get(key, ""), str) for key in CASE_STATES)
+        and _storable(case)
+    )
 
 
 def _list(update: dict[str, Any], key: str) -> list[Any]:

@@ -14,7 +14,7 @@ import itertools
 import json
 import logging
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from hypothesis import example, given, settings
@@ -24,11 +24,15 @@ from pydantic import ValidationError
 from config import default_catalog_path
 from kiosk.catalog import Catalog, CatalogError, ServiceItem, load_catalog
 from kiosk.workdays import WorkingCalendar
-from offline_cache import Store
+from offline_cache import NewSubmission, Store
+from offline_cache.envelope import HallKeyPair
 from offline_cache.errors import NotTheHall
 from offline_cache.pulls import Pulls
+from offline_cache.store import Enrolment
 from tests.fuzzing import FUZZ, JSON, mostly, toml_string
 
+NOW = datetime(2026, 11, 23, 10, 0)
+HALL_KEY = HallKeyPair.generate().public_text
 SHIPPED = load_catalog()
 SAMPLE_ITEMS = [item.model_dump(mode="json", exclude_none=True) for item in SHIPPED]
 CODES = sorted(item.code for item in SHIPPED)
@@ -143,6 +147,9 @@ class _Hall:
     def holidays(self, since: int) -> dict:
         return self.update
 
+    def cases(self, since: int) -> dict:
+        return self.update
+
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory):
@@ -212,6 +219,42 @@ def test_any_holiday_answer_is_kept_in_part_or_refused_and_what_is_kept_counts(s
             pass
         calendar = WorkingCalendar.from_rows(store.holiday_table())
         assert calendar.add_working_days(date(2027, 9, 20), 15)[0] > date(2027, 9, 20)
+
+
+_texts = mostly(st.sampled_from(["DEMO01-261123-0001-X", "C2026000001", "accepted", "done"]), ODD_TEXT | JSON)
+_states = mostly(st.sampled_from(["", "pending", "paid", "awaiting", "received"]), ODD_TEXT | JSON)
+_case_rows = mostly(
+    st.fixed_dictionaries(
+        {"serial": _texts, "case_number": _texts, "stage": _texts},
+        optional={"payment_state": _states, "materials_state": _states},
+    ),
+    JSON,
+)
+_case_pages = st.fixed_dictionaries({"cursor": _versions, "cases": mostly(st.lists(_case_rows, max_size=5), JSON)})
+
+
+@settings(FUZZ, max_examples=100)
+@given(_case_pages)
+@example({"cursor": 3, "cases": [{"serial": "S", "case_number": "C", "stage": {}}]})  # found by this test
+@example({"cursor": "七", "cases": []})
+@example({"cursor": 3, "cases": None})
+@example({"cursor": 3, "cases": [{"serial": "S", "case_number": "C", "stage": "\ud800"}]})
+def test_any_case_progress_answer_is_kept_in_part_or_refused_and_the_next_pull_runs(stores, page):
+    with stores() as store:
+        store.enrol(Enrolment("http://127.0.0.1:9", "K1", "DEMO01", "token", HALL_KEY, "2026-11-23T09:00:00"))
+        filed = store.add_submission(
+            NewSubmission("00000000-0000-4000-8000-000000000001", "MZ0001", "老年人优待证办理", NOW, {}, {}),
+            lambda seq: "DEMO01-261123-0001-X",
+        )
+        try:
+            assert isinstance(Pulls(store).cases(_Hall(page)), bool)
+        except NotTheHall:
+            pass
+        cursor = store.mirror_value("cases_cursor", "0")
+        assert cursor.isdigit() and int(cursor) <= 2**63 - 1  # the next cycle asks from a cursor it can send
+        kept = store.find_by_serial(filed.serial)
+        assert isinstance(kept.stage, str) and isinstance(kept.case_number or "", str)
+        assert isinstance(Pulls(store).cases(_Hall({"cursor": int(cursor), "cases": []})), bool)
 
 
 @settings(FUZZ, max_examples=150)

@@ -199,3 +199,15 @@ def test_the_pinyin_command_writes_what_load_catalog_reads(tmp_path, capsys):
     readings = Readings.load(tmp_path / READINGS_FILE)
     assert readings.keys(["结婚登记"]) == [("jhdj", "jiehundeji\njiehundengji")]
     assert readings.key_lists("老年人优待证办理") == name_keys("老年人优待证办理")
+
+
+SHIPPED, TRADITIONAL = load_catalog(), Translator("zh_Hant")
+ANY_TEXT = st.text(st.characters(blacklist_categories=()) | st.sampled_from("户口戶證\ud800\udfff"), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_TEXT)
+def test_any_query_even_with_a_lone_surrogate_searches_and_shows_in_traditional(query):
+    """A garbled scan or paste can leave a lone surrogate; OpenCC, which takes UTF-8, raised on one."""
+    assert isinstance(SHIPPED.search(query), list)
+    assert isinstance(TRADITIONAL.content(query + "户口"), str)
