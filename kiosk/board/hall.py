@@ -15,9 +15,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import requests
+
+from offline_cache.hall_tls import ca_file_problem, tls_failure
 
 log = logging.getLogger(__name__)
 
@@ -91,10 +95,13 @@ class Source(Protocol):
 class HallBoard:
     """The board endpoint of the hall at ``url``, read with a board's (or any staff or kiosk) ``token``."""
 
-    def __init__(self, url: str, token: str, station: str = "", timeout: float = 3.0) -> None:
+    def __init__(
+        self, url: str, token: str, station: str = "", timeout: float = 3.0, ca_file: Path | None = None
+    ) -> None:
         self.url = url.rstrip("/")
         self._params = {"station": station} if station else None
         self._timeout = (min(3.05, timeout), timeout)
+        self._ca_file = ca_file  # the city's CA (sync.ca_file), as the kiosks verify the hall with
         self._session = requests.Session()
         self._session.headers["Authorization"] = f"Bearer {token}"
 
@@ -102,13 +109,22 @@ class HallBoard:
         """The line now; :class:`BoardError` when the hall cannot be read."""
         try:
             response = self._session.get(
-                f"{self.url}/v1/queue", params=self._params, timeout=self._timeout, allow_redirects=False
+                f"{self.url}/v1/queue",
+                params=self._params,
+                timeout=self._timeout,
+                allow_redirects=False,
+                verify=str(self._ca_file) if self._ca_file is not None else True,
             )
             body = response.json() if response.status_code == 200 else None
         except requests.Timeout:
             raise BoardError(f"大厅无应答（超过 {self._timeout[1]:g} 秒）") from None
+        except requests.exceptions.SSLError as exc:
+            untrusted = tls_failure(exc, urlsplit(self.url).hostname or self.url, self._ca_file)
+            raise BoardError(str(untrusted) if untrusted else f"连不上大厅（{type(exc).__name__}）") from None
         except requests.RequestException as exc:
             raise BoardError(f"连不上大厅（{type(exc).__name__}）") from None
+        except OSError as exc:  # the CA file named in the settings cannot be read
+            raise BoardError(ca_file_problem(self._ca_file) or f"连不上大厅（{type(exc).__name__}）") from None
         except ValueError:
             raise BoardError("应答不是大厅的数据，可能是网络登录页") from None
         if response.status_code in (401, 403):

@@ -32,7 +32,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _board(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config).board
+    all_settings = load_settings(args.config)
+    settings = all_settings.board
     hall, token, station = settings.hall_url, settings.token, settings.station
     if args.demo_dir is not None:
         demo = demo_board(Path(args.demo_dir) if args.demo_dir else None)
@@ -47,5 +48,6 @@ def _board(args: argparse.Namespace) -> int:
     from kiosk.board.app import make_board_app  # Textual loads only when the board is about to be shown
     from kiosk.board.hall import HallBoard
 
-    make_board_app(HallBoard(hall, token, station), settings.poll_seconds).run()
+    board = HallBoard(hall, token, station, ca_file=all_settings.sync.ca_file)  # the city's CA, as the kiosks'
+    make_board_app(board, settings.poll_seconds).run()
     return 0

@@ -41,6 +41,9 @@ def enrolment_check(enrolment: Enrolment | None, station_id: str) -> Check:
     if not enrolment.hall_signing_key:
         detail = _("{detail}，但登记时大厅还不签发预约码，预约码无法核验", detail=detail)
         return Check("enrolled", "warn", detail, ENROL)
+    if enrolment.url.startswith("https://") and not enrolment.hall_certificate_sha256:
+        detail = _("{detail}，但登记时本机还不记下大厅证书的指纹：别人冒充大厅时本机察觉不到", detail=detail)
+        return Check("enrolled", "warn", detail, _("用新登记码重新登记一次（kiosk enroll），本机会记下大厅证书"))
     return Check("enrolled", "ok", detail)
 
 

@@ -18,6 +18,7 @@ import pytest
 import trustme
 
 from config.settings import Settings, SyncSettings
+from kiosk.board.hall import BoardError, HallBoard
 from kiosk.cli import main as kiosk_command
 from kiosk.doctor.hall import hall_check, probe_health, tls_check
 from kiosk.enrolment import EnrolmentFailed, enrol, enrol_checked
@@ -265,3 +266,15 @@ def test_kiosk_hall_serve_says_when_the_certificate_cannot_be_served(tmp_path, c
     assert "missing.pem 无法使用" in capsys.readouterr().err
     assert kiosk_command(["hall", "serve", "--db", db, "--tls-key", str(tmp_path / "hall.key")]) == 2
     assert "--tls-cert" in capsys.readouterr().err
+
+
+def test_the_display_board_reads_the_line_with_the_city_ca_and_says_why_not_without_it(tls_hall, ca_file, tmp_path):
+    token = tls_hall.storage.new_board_token()
+    trusting = HallBoard(tls_hall.url, token, ca_file=ca_file)
+    assert trusting.fetch().station == ""
+    for ca, said in ((None, "sync.ca_file"), (tmp_path / "absent.pem", "用不了")):
+        board = HallBoard(tls_hall.url, token, ca_file=ca)
+        with pytest.raises(BoardError, match=said):
+            board.fetch()
+        board.close()
+    trusting.close()

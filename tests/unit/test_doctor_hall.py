@@ -3,6 +3,7 @@ certificate the kiosk trusts or does not, stopped, refusing a revoked token, and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import http.server
 import ipaddress
@@ -51,6 +52,14 @@ def test_enrolled_under_another_station_warns(enrolment):
 def test_the_hall_answering_and_taking_the_token_passes(enrolment):
     check = hall_check(enrolment, 0)
     assert check.level == "ok" and "凭证有效" in check.detail
+
+
+def test_an_https_enrolment_without_a_pinned_certificate_warns_until_enrolled_again(enrolment):
+    https = dataclasses.replace(enrolment, url="https://hall.example")
+    check = enrolment_check(https, "DEMO01")
+    assert check.level == "warn" and "指纹" in check.detail and "kiosk enroll" in check.fix
+    pinned = dataclasses.replace(https, hall_certificate_sha256="AB:CD")
+    assert enrolment_check(pinned, "DEMO01").level == "ok"
 
 
 def test_a_stopped_hall_fails(enrolment, hall):
