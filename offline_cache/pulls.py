@@ -43,12 +43,10 @@ class Pulls:
             cases = [c for c in entries if _usable_case(c)]
             _log_skipped("case progress", next_cursor, len(entries) - len(cases))
             changed += store.update_cases(cases, datetime.now())
-            if next_cursor < cursor:  # a cursor going back would fetch the same pages for ever
-                raise NotTheHall("应答中的游标倒退了，不是大厅在应答")
-            cursor = next_cursor
-            store.set_mirror_value("cases_cursor", str(cursor))
-            if len(entries) < CASES_PAGE:
+            store.set_mirror_value("cases_cursor", str(next_cursor))  # lower too: a hall restored from a backup
+            if len(entries) < CASES_PAGE or next_cursor <= cursor:  # a full page that does not move on: next cycle
                 return changed > 0
+            cursor = next_cursor
 
     def catalog(self, client: HallClient) -> bool:
         version = int(self._store.mirror_value("catalog_version", "0"))
