@@ -6,8 +6,8 @@ A frame is ``AA AA AA 96 69``, a big-endian length, the body, and an XOR check o
     'aa aa aa 96 69 00 03 20 01 22'
 
 Requests carry ``CMD Para Data``; responses carry ``SW1 SW2 SW3 Data`` where SW3 is the status.
-:class:`FrameDecoder` takes bytes as they arrive, skips garbage up to the next preamble, and drops any frame
-whose check fails; it never raises on input.
+:class:`FrameDecoder` takes bytes as they arrive, skips garbage up to the next preamble, drops any frame whose
+check fails, and gives up a frame cut short as soon as a complete one follows it; it never raises on input.
 """
 
 from __future__ import annotations
@@ -119,6 +119,12 @@ class Frame:
         """The data after SW1 SW2 SW3 of a response frame."""
         return self.body[3:]
 
+    @property
+    def is_response(self) -> bool:
+        """SW1 and SW2 are zero, as in every answer a reader sends. One frame of noise in 256 passes the one-byte
+        check by chance; this keeps all but one in 65,536 of those from passing for an answer."""
+        return self.body[:2] == b"\x00\x00" and len(self.body) >= 3
+
     def as_command(self) -> Command | None:
         """The request this frame carries, or None if it is too short to be one."""
         if len(self.body) < 2:
@@ -133,6 +139,7 @@ class FrameDecoder:
         self._buffer = bytearray()
         self.skipped_bytes = 0
         self.bad_frames = 0
+        self.cut_frames = 0
 
     def feed(self, data: bytes) -> list[Frame]:
         """Add received bytes; return every complete, verified frame now available."""
@@ -157,6 +164,8 @@ class FrameDecoder:
                 continue
             end = HEADER_LEN + length
             if len(self._buffer) < end:
+                if self._resync():
+                    continue
                 return frames
             covered = bytes(self._buffer[5 : end - 1])
             if checksum(covered) == self._buffer[end - 1]:
@@ -166,6 +175,31 @@ class FrameDecoder:
                 self.bad_frames += 1
                 self._drop_preamble()
 
+    def _resync(self) -> bool:
+        """Give up the frame in hand when a complete frame whose check verifies starts inside it: the frame in
+        hand was cut short (a card lifted mid-read), and waiting for the length it declared would only end in a
+        timeout while good frames went by unread."""
+        start = self._buffer.find(PREAMBLE, 1)
+        while start > 0:
+            if self._verified_at(start):
+                self.cut_frames += 1
+                self.skipped_bytes += start
+                del self._buffer[:start]
+                return True
+            start = self._buffer.find(PREAMBLE, start + 1)
+        return False
+
+    def _verified_at(self, start: int) -> bool:
+        """Whether a complete frame whose check verifies starts at ``start``."""
+        header_end = start + HEADER_LEN
+        if len(self._buffer) < header_end:
+            return False
+        length = int.from_bytes(self._buffer[header_end - 2 : header_end], "big")
+        end = header_end + length
+        if not 1 <= length <= MAX_BODY or len(self._buffer) < end:
+            return False
+        return checksum(self._buffer[header_end - 2 : end - 1]) == self._buffer[end - 1]
+
     def _drop_preamble(self) -> None:
         """Skip past this preamble only: a real frame may start inside what looked like its body."""
         self.skipped_bytes += 1
@@ -174,6 +208,12 @@ class FrameDecoder:
     def pending(self) -> int:
         """Bytes held waiting for the rest of a frame."""
         return len(self._buffer)
+
+    def begun(self) -> bool:
+        """Whether the bytes held are the start of a frame (a preamble, or the first bytes of one): an answer
+        that began and has not ended."""
+        held = bytes(self._buffer[: len(PREAMBLE)])
+        return bool(held) and PREAMBLE.startswith(held)
 
     def wanted(self) -> int:
         """How many more bytes the frame in hand needs (at least one): the header until its length is known,

@@ -4,12 +4,15 @@ The thread opens the port, checks the SAM, then polls find-card. A 9F after a ru
 read text and photo, parse, emit :class:`CardPlaced`. While a read card rests on the reader find-card answers
 80, so a select-card probe tells whether it is still there (:class:`CardRemoved` when it is not). Every command
 has a deadline; a frame whose check fails is dropped and the command sent again; an unplugged reader is
-reported once and re-opened with growing pauses until it answers again.
+reported once and re-opened with growing pauses until it answers again. A noisy line is logged once when it
+starts and once when it has calmed down, never a line per bad frame; a card lifted while its record was on the
+wire is a read that failed (:class:`CardReadFailed`), never half a record.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import termios
 import threading
 import time
@@ -35,6 +38,8 @@ from devices.idcard.codec import STATUS_TEXT, Command, Frame, FrameDecoder, Stat
 from devices.idcard.photo import PhotoDecoder
 from devices.idcard.records import RecordError, parse_text
 
+log = logging.getLogger(__name__)
+
 
 class ReaderTimeout(DeviceError):
     """The reader did not answer a command in time."""
@@ -50,35 +55,44 @@ class ReaderLink:
         self.bytes_exchanged = 0
         self.retried = False
         """Whether the last command had to be sent more than once."""
+        self.cut = False
+        """Whether an answer to the last command began and stopped part-way (a card lifted mid-read)."""
 
     def transact(self, command: Command, timeout: float = 1.0) -> Frame:
-        """Send ``command`` and return the verified response; a corrupt answer makes it ask again."""
-        for attempt in range(self.retries):
-            self.retried = attempt > 0
-            self.port.reset_input_buffer()  # a late answer to an earlier command must not pass for this one
-            self.decoder.clear()
-            frame_out = codec.request(command)
-            self.port.write(frame_out)
-            self.bytes_exchanged += len(frame_out)
-            frame = self._receive(timeout)
-            if frame is not None:
-                return frame
+        """Send ``command`` and return the verified response. A corrupt answer makes it ask again at once, as
+        often as ``timeout`` allows, so that a noisy line is not taken for a silent reader; no answer in
+        ``timeout`` makes it ask again, ``retries`` times in all."""
+        self.cut, sent = False, 0
+        for _attempt in range(self.retries):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                self.retried = sent > 0
+                self.port.reset_input_buffer()  # a late answer to an earlier command must not pass for this one
+                self.decoder.clear()
+                frame_out = codec.request(command)
+                self.port.write(frame_out)
+                self.bytes_exchanged += len(frame_out)
+                sent += 1
+                frame = self._receive(deadline)
+                if frame is not None:
+                    return frame
         raise ReaderTimeout(f"no valid answer to command {command.cmd:02X} {command.para:02X}")
 
-    def _receive(self, timeout: float) -> Frame | None:
-        deadline = time.monotonic() + timeout
-        bad_before = self.decoder.bad_frames
+    def _receive(self, deadline: float) -> Frame | None:
+        bad_before, cut_before = self.decoder.bad_frames, self.decoder.cut_frames
         while time.monotonic() < deadline:
             # Ask for what the frame in hand still lacks: the read returns as its last byte lands, one wake-up a
             # frame rather than one for every few bytes the line delivers. The port's short timeout keeps the
             # deadline in view.
             data = self.port.read(self.decoder.wanted())
             self.bytes_exchanged += len(data)
-            frames = self.decoder.feed(data)
-            if frames:
-                return frames[0]
+            answers = [frame for frame in self.decoder.feed(data) if frame.is_response]
+            self.cut |= self.decoder.cut_frames != cut_before
+            if answers:
+                return answers[0]
             if self.decoder.bad_frames != bad_before:
                 return None  # the answer came but its check failed: ask again at once
+        self.cut |= self.decoder.begun()
         return None
 
     def read_card(self) -> IdentityCard:
@@ -87,6 +101,10 @@ class ReaderLink:
         if selected.status != Status.SUCCESS:
             raise RecordError(STATUS_TEXT.get(selected.status, _("选卡失败，请重新放卡")))
         answer = self.transact(codec.READ_TEXT_PHOTO, timeout=3.0)
+        if answer.status != Status.SUCCESS and self.cut:
+            # An answer began and stopped, and then the reader could not read: the card left while on the wire.
+            log.warning("card read interrupted: the reader's answer stopped part-way, then the card was gone")
+            raise RecordError(_("读卡中断，请把身份证放稳后重试"))
         if answer.status != Status.SUCCESS:
             code = format(answer.status, "02X")
             raise RecordError(STATUS_TEXT.get(answer.status, _("读卡失败（状态 {status}）", status=code)))
@@ -104,6 +122,36 @@ class ReaderLink:
         self.port.close()
 
 
+class LineNoise:
+    """Tells the technician of a noisy line in two log lines however long it lasts: a warning when frames start
+    failing their check, and how many did once none has for ``calm_after`` seconds. A line per bad frame would
+    be hundreds a second in a burst of noise, and would bury everything else in the log."""
+
+    def __init__(self, calm_after: float) -> None:
+        self.calm_after = calm_after
+        self.bad_frames = 0
+        """Frames that failed their check since the line turned noisy; 0 while it is calm."""
+        self._began = self._last = 0.0
+
+    def note(self, bad_frames: int, now: float) -> None:
+        """Count ``bad_frames`` more frames that failed their check; none is news too, the line may be calm."""
+        if bad_frames:
+            if not self.bad_frames:
+                self._began = now
+                log.warning(
+                    "card reader line is noisy: frames fail their check; check the cable and what runs beside it"
+                )
+            self.bad_frames += bad_frames
+            self._last = now
+        elif self.bad_frames and now - self._last >= self.calm_after:
+            log.info(
+                "card reader line calm again: %d frames failed their check over %.1f s",
+                self.bad_frames,
+                self._last - self._began,
+            )
+            self.bad_frames = 0
+
+
 def open_port(port: str, baud: int) -> serial.SerialBase:
     return serial.serial_for_url(port, baudrate=baud, bytesize=8, parity="N", stopbits=1, timeout=0.02)
 
@@ -115,7 +163,8 @@ class SerialCardReader(CardReader):
     on average before its read starts, beside the 118 ms the read itself takes on a 115,200-baud line; each poll
     moves 21 bytes (a 10-byte request, an 11-byte "no card"), so 0.04 s costs 525 bytes/s, under 5 % of what the
     line carries. ``removal_interval``: seconds between the checks that a read card still rests on the reader
-    (find and select, 50 bytes each time).
+    (find and select, 50 bytes each time). ``calm_after``: seconds without a bad frame before a noisy line is
+    logged as calm again.
     """
 
     def __init__(
@@ -127,6 +176,7 @@ class SerialCardReader(CardReader):
         opener: Callable[[str, int], serial.SerialBase] = open_port,
         photo_decoder: PhotoDecoder | None = None,
         removal_interval: float = 0.1,
+        calm_after: float = 10.0,
     ) -> None:
         self.photo_decoder = photo_decoder
         self.port_name = port
@@ -135,6 +185,7 @@ class SerialCardReader(CardReader):
         self.removal_interval = removal_interval
         self.backoff = backoff
         self._opener = opener
+        self._noise = LineNoise(calm_after)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -183,6 +234,7 @@ class SerialCardReader(CardReader):
     def _poll(self, link: ReaderLink, on_event: EventCallback) -> None:
         card_on_reader = False
         probe = True  # a card already in the field when we (re)connect never answers find-card with 9F
+        noted = 0  # the link's bad frames already counted
         while not self._stop.is_set():
             began = time.monotonic()
             found = link.transact(codec.FIND_CARD)
@@ -200,6 +252,8 @@ class SerialCardReader(CardReader):
                 card_on_reader = False
                 on_event(CardRemoved())
             probe = False
+            self._noise.note(link.decoder.bad_frames - noted, time.monotonic())
+            noted = link.decoder.bad_frames
             # Timed from the poll's start, so the exchange does not stretch the beat the line load is set by.
             interval = self.removal_interval if card_on_reader else self.poll_interval
             self._stop.wait(max(0.0, began + interval - time.monotonic()))

@@ -6,6 +6,8 @@ The driver opens :attr:`CardReaderSimulator.port` (a stable symlink to the curre
     >>> sim = CardReaderSimulator(); sim.start()
     >>> sim.faults.garbage = True          # junk bytes before every answer
     >>> sim.present(WANG_XIUYING)
+    >>> sim.faults.cut_read = 300          # the next read stops after 300 bytes: the card was pulled away
+    >>> sim.flood(noise).wait()            # noise on the line between the answers, as fast as the pty takes it
     >>> sim.unplug(); sim.replug()         # the pty goes away and comes back under the same path
 
 Like a real reader, after a successful read find-card answers "no card" until the card is lifted and placed
@@ -17,6 +19,7 @@ from __future__ import annotations
 import os
 import random
 import select
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +46,11 @@ class Faults:
     """Corrupt the check byte of this many coming answers."""
     silent: bool = False
     """Read requests and answer nothing."""
+    cut_read: int = 0
+    """When above 0, the next text-and-photo answer stops after this many bytes and the card leaves the field: a
+    card pulled away mid-read. Back to 0 once used."""
+    cut_reported: bool = False
+    """After a cut, the reader at once sends a complete "read failed" answer rather than falling silent."""
 
 
 class CardReaderSimulator(SerialSimulator):
@@ -63,6 +71,11 @@ class CardReaderSimulator(SerialSimulator):
         self._card: IdentityCard | None = None
         self._photo = b""
         self._state = "none"  # none, new, found, selected, read
+        self._flood = bytearray()
+        self._flooded = threading.Event()
+        self._flooded.set()
+        self._flood_due = 0.0  # when paced, the next piece of the flood leaves no sooner than this
+        self.bytes_flooded = 0
 
     # Cards ----------------------------------------------------------------------------------------------
 
@@ -77,6 +90,17 @@ class CardReaderSimulator(SerialSimulator):
         with self._lock:
             self._card, self._photo, self._state = None, b"", "none"
 
+    # Noise ----------------------------------------------------------------------------------------------
+
+    def flood(self, data: bytes) -> threading.Event:
+        """Put ``data`` on the line between the answers: noise from a failing adapter, or a cable laid beside a
+        motor. It goes as fast as the pty takes it (no faster than ``pace_baud`` when paced), written by the
+        simulator's own thread so it never splits an answer. The event is set once the last byte is written."""
+        with self._lock:
+            self._flood += data
+            self._flooded.clear()
+        return self._flooded
+
     # The loop -------------------------------------------------------------------------------------------
 
     def _run(self) -> None:
@@ -90,7 +114,12 @@ class CardReaderSimulator(SerialSimulator):
                 time.sleep(0.01)
                 continue
             try:
-                ready, _, _ = select.select([master], [], [], 0.02)
+                pause = self._flood_due - time.monotonic()  # a paced flood waits until the line has carried it
+                flooding = bool(self._flood) and pause <= 0
+                timeout = min(0.02, pause) if self._flood and not flooding else 0.02
+                ready, writable, _ = select.select([master], [master] if flooding else [], [], timeout)
+                if writable:
+                    self._flood_some(master)
                 if not ready:
                     continue
                 data = os.read(master, 4096)
@@ -133,12 +162,33 @@ class CardReaderSimulator(SerialSimulator):
                         self._state = "read"
                         text = encode_text(self._card)
                         lengths = len(text).to_bytes(2, "big") + len(self._photo).to_bytes(2, "big")
-                        return codec.response(Status.SUCCESS, lengths + text + self._photo)
+                        return self._cut(codec.response(Status.SUCCESS, lengths + text + self._photo))
                     return codec.response(Status.READ_FAILED)
                 case (0x30, 0x03):
                     return codec.response(Status.NO_CONTENT)
                 case _:
                     return codec.response(Status.BAD_PARAMETER)
+
+    def _cut(self, answer: bytes) -> bytes:
+        """``answer``, or as much of it as left before the card did (called under the lock)."""
+        faults = self.faults
+        if not faults.cut_read:
+            return answer
+        answer, faults.cut_read = answer[: faults.cut_read], 0
+        self._card, self._photo, self._state = None, b"", "none"
+        return answer + codec.response(Status.READ_FAILED) if faults.cut_reported else answer
+
+    def _flood_some(self, master: int) -> None:
+        """Write the next piece of the flood; the pty had room for at least part of it."""
+        with self._lock:
+            piece = bytes(self._flood[: 16 if self.pace_baud else 4096])
+        written = os.write(master, piece)
+        self._flood_due = max(self._flood_due, time.monotonic()) + self._wire_seconds(written)
+        self.bytes_flooded += written
+        with self._lock:
+            del self._flood[:written]
+            if not self._flood:
+                self._flooded.set()
 
     def _wire_seconds(self, n_bytes: int) -> float:
         return n_bytes * 10 / self.pace_baud if self.pace_baud else 0.0
