@@ -6,12 +6,18 @@ engine must do about them: wait and probe (:class:`HallUnreachable`, :class:`Not
 (:class:`HallBusy`), stop and call a technician (:class:`HallRefused`), or set the request aside
 (:class:`HallRejected`). Over https the hall's certificate is always verified, and pinned once enrolled
 (:mod:`offline_cache.hall_tls`); a certificate that fails is :class:`HallNotTrusted`, a kind of :class:`NotTheHall`.
+
+A hall that takes a request and answers after the read timeout did the work all the same; asking again with the
+same timeout would lose every answer to a hall that is merely slow. So a client given ``patience`` waits twice as
+long after each such timeout, up to ``patience``, until a round of requests shows the hall quick again
+(:meth:`HallClient.take_stock`).
 """
 
 from __future__ import annotations
 
 import email.utils
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -62,7 +68,9 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 class HallClient:
     """One hall at ``url``; ``token`` is this kiosk's bearer token from enrolment. Over https the hall's certificate
     is verified with the CA certificates in ``ca_file`` (the city's own CA; None: the system's), and must be the one
-    whose SHA-256 fingerprint is ``certificate`` (the one seen at enrolment; empty: any that verifies)."""
+    whose SHA-256 fingerprint is ``certificate`` (the one seen at enrolment; empty: any that verifies). ``timeout``
+    is how long to wait for an answer; with ``patience`` (longer), a read timeout doubles it for the next requests, up
+    to ``patience`` (see the module's docstring)."""
 
     def __init__(
         self,
@@ -70,11 +78,17 @@ class HallClient:
         token: str | None = None,
         timeout: float = 10.0,
         *,
+        patience: float | None = None,
         ca_file: Path | None = None,
         certificate: str = "",
     ) -> None:
         self.url = url.rstrip("/")
         self.timeout = (min(3.05, timeout), timeout)  # connect, read
+        self._usual = timeout
+        self._patience = max(timeout, patience or timeout)
+        self._slowest = 0.0  # the longest a request waited for its answer since the last take_stock()
+        self.timed_out = False
+        """The last request got no answer within the read timeout: the hall took it, and may have done it."""
         import requests  # 0.2 s and 5 MB: loaded with the first client (the sync thread's), not at the kiosk's start
 
         from offline_cache.hall_tls import HallAdapter, ca_file_problem
@@ -95,6 +109,19 @@ class HallClient:
         """The SHA-256 fingerprint of the certificate the last answer came over; empty over plain http."""
         return self._adapter.served
 
+    @property
+    def read_timeout(self) -> float:
+        """How long the next request waits for its answer, in seconds."""
+        return self.timeout[1]
+
+    def take_stock(self) -> None:
+        """A round of requests (a sync cycle) got all its answers: if each came within half the usual timeout, the
+        hall is quick again and the next requests wait the usual time. One quick answer is not enough: a hall may
+        answer its health probe at once and take long over the work."""
+        if self._slowest < self._usual / 2:
+            self.timeout = (self.timeout[0], self._usual)
+        self._slowest = 0.0
+
     def close(self) -> None:
         self._session.close()
 
@@ -105,6 +132,8 @@ class HallClient:
 
         if self._ca_problem:
             raise HallNotTrusted(self._ca_problem)
+        self.timed_out = False
+        started = time.monotonic()
         try:
             response = self._session.request(
                 method,
@@ -116,14 +145,15 @@ class HallClient:
                 verify=self._verify,
             )
             body = response.content  # a reset mid-body raises here, inside the try
-        except requests.Timeout:
-            raise HallUnreachable(f"大厅无应答（超过 {self.timeout[1]:g} 秒）") from None
+        except requests.ReadTimeout:  # connected and sent: the hall may be doing it (a connect timeout is below)
+            raise HallUnreachable(self._waited_in_vain()) from None
         except requests.exceptions.SSLError as exc:
             host = urlsplit(self.url).hostname or self.url
             untrusted = tls_failure(exc, host, self._ca_file)
             raise untrusted or HallUnreachable(f"连不上大厅（{type(exc).__name__}）") from None
         except requests.RequestException as exc:
             raise HallUnreachable(f"连不上大厅（{type(exc).__name__}）") from None
+        self._slowest = max(self._slowest, time.monotonic() - started)
         status = response.status_code
         if status in (401, 403):
             raise HallRefused(f"大厅拒绝了本机的凭证（HTTP {status}），请技术员重新登记本机")
@@ -147,6 +177,15 @@ class HallClient:
         if not isinstance(data, dict):
             raise NotTheHall(f"应答格式不对（HTTP {status}），不是大厅在应答")
         return data
+
+    def _waited_in_vain(self) -> str:
+        """After a read timeout: wait longer next time, if patient; the message for the status line."""
+        self.timed_out = True
+        waited = self.read_timeout
+        if waited >= self._patience:
+            return f"大厅无应答（超过 {waited:g} 秒）"
+        self.timeout = (self.timeout[0], min(self._patience, 2 * waited))
+        return f"大厅无应答（超过 {waited:g} 秒），可能是大厅太忙；下次等 {self.read_timeout:g} 秒"
 
     def _expect(self, data: dict, *keys: str) -> dict:
         missing = [key for key in keys if key not in data]
@@ -191,7 +230,10 @@ class HallClient:
         return found
 
     def heartbeat(self, body: dict) -> dict:
-        return self._call("POST", "/v1/heartbeats", json=body)
+        """Hand over a heartbeat stamped ``sent_at``, now by this kiosk's clock (its ``at`` is when it was made,
+        perhaps long before, offline): the hall compares the stamp with its own clock to flag a wrong one."""
+        sent_at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        return self._call("POST", "/v1/heartbeats", json={**body, "sent_at": sent_at})
 
     def lookup(self, ids: list[str]) -> dict[str, dict]:
         """Which of these submission ids the hall holds, with its answer for each."""

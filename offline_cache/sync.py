@@ -6,8 +6,10 @@ before it already holds (reconcile: the answer may have been lost); push submiss
 evaluations, check-ins, queue tickets and a heartbeat; pull the progress of cases filed here, catalog and holiday
 changes. Failures back off exponentially with full jitter up to a cap, or as long as the hall's Retry-After
 says; an item the hall rejects as invalid is quarantined; a refused credential (401/403) pauses sync until a
-technician acts. The engine keeps the thread, the cadence and the state of the link; handing items over is
-:mod:`offline_cache.pushes`, mirroring the hall's news :mod:`offline_cache.pulls`.
+technician acts. A hall too slow to answer within the timeout is given longer at each next try (up to
+:data:`PATIENCE_SECONDS`), so its answers land rather than be lost to the timeout again and again. The engine
+keeps the thread, the cadence and the state of the link; handing items over is :mod:`offline_cache.pushes`,
+mirroring the hall's news :mod:`offline_cache.pulls`.
 
     >>> engine = SyncEngine(store, settings.sync, on_status=print)
     >>> engine.start(); engine.wake()  # after each new submission
@@ -38,6 +40,9 @@ from offline_cache.store import Enrolment, Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+PATIENCE_SECONDS = 60.0
+"""The longest the sync waits for one answer from a hall found slow (the settings' timeout if that is longer)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +121,7 @@ class SyncEngine:
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
-        if self._thread is not None:
+        if self._thread is not None:  # a slow hall's answer is not waited for: the next start asks what it holds
             self._thread.join(timeout=self.settings.timeout_seconds + 5)
             self._thread = None
         if self._client is not None:
@@ -236,16 +241,17 @@ class SyncEngine:
         if self._client_key != key:
             if self._client is not None:
                 self._client.close()
-            self._client = self._new_client(enrolment, timeout=self.settings.timeout_seconds)
+            self._client = self._new_client(enrolment, self.settings.timeout_seconds, patience=PATIENCE_SECONDS)
             self._client_key = key
         assert self._client is not None
         return self._client
 
-    def _new_client(self, enrolment: Enrolment, timeout: float) -> HallClient:
+    def _new_client(self, enrolment: Enrolment, timeout: float, patience: float | None = None) -> HallClient:
         return HallClient(
             enrolment.url,
             enrolment.token,
             timeout=timeout,
+            patience=patience,
             ca_file=self.settings.ca_file,
             certificate=enrolment.hall_certificate_sha256,
         )
@@ -266,6 +272,7 @@ class SyncEngine:
             self._send_heartbeat(client)
             self._pull(client)
             self._failures = 0
+            client.take_stock()
         except HallRefused as exc:
             self._paused = True
             self._fail(exc, "sync paused: the hall refused this kiosk's credentials")
@@ -278,7 +285,8 @@ class SyncEngine:
             self._online = False
             self._failures += 1
             self._not_before = self._clock() + self._backoff(self._failures)
-            self._fail(exc, f"hall offline; next probe in {self._not_before - self._clock():.1f} s")
+            what = "hall slow, no answer in time" if client.timed_out else "hall offline"
+            self._fail(exc, f"{what}; next probe in {self._not_before - self._clock():.1f} s")
         except CacheError as exc:
             self._fail(exc, "local store failed during sync")
 

@@ -11,13 +11,15 @@ moment from the test's thread::
         proxy.pass_through()            # the same port works again
         proxy.reset_mid_response()      # the server processes the request, the client gets half an answer and RST
         proxy.blackhole()               # the request is swallowed, the client hits its read timeout
+        proxy.slow(10)                  # the server does the work at once, its answer reaches the client 10 s later
         proxy.status(503, retry_after="7")
         proxy.captive_portal()          # 200 text/html login page, like hotel wifi
 
 Every fault mode except ``refuse`` takes ``only_path=``: the fault then hits only requests for that path (query string
-ignored) and every other request passes through. ``requests_seen`` lists ``(method, path)`` of every request read, in
-all modes; ``forwarded`` counts the requests actually sent to the server, and ``wait_for_answers()`` waits until the
-server has answered each of them.
+ignored) and every other request passes through. A change of mode lets go of held requests: a blackholed one is closed
+unanswered, a slow one's answer passed on at once. ``requests_seen`` lists ``(method, path)`` of every request read,
+in all modes; ``forwarded`` counts the requests actually sent to the server, and ``wait_for_answers()`` waits until
+the server has answered each of them.
 """
 
 from __future__ import annotations
@@ -55,12 +57,13 @@ _HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-connection"}
 
 @dataclass(frozen=True)
 class _Mode:
-    kind: str  # "pass", "refuse", "reset", "blackhole", "status", "portal"
+    kind: str  # "pass", "refuse", "reset", "blackhole", "slow", "status", "portal"
     only_path: str | None = None
     code: int = 200
     retry_after: str | None = None
     body: str = ""
     content_type: str = ""
+    seconds: float = 0.0  # how long a slow answer is held
 
 
 @dataclass
@@ -295,6 +298,11 @@ class FaultProxy:
         """Read the request and never answer; the connection is held until the mode changes or the proxy closes."""
         self._set_mode(_Mode("blackhole", only_path))
 
+    def slow(self, seconds: float, *, only_path: str | None = None) -> None:
+        """Forward the request at once (the server does the work now) and hold its answer back ``seconds`` before
+        passing it on, like a hall too busy to answer in time: a client that gives up sooner never hears it."""
+        self._set_mode(_Mode("slow", only_path, seconds=seconds))
+
     def status(
         self,
         code: int,
@@ -412,6 +420,10 @@ class FaultProxy:
             conn.sendall(_canned(mode.code, mode.body.encode("utf-8"), mode.content_type, extra))
         else:
             answer = self._forward(request, method)
+            if answer is not None and mode.kind == "slow":
+                release.wait(mode.seconds)  # cut short by a change of mode
+                if self._closed:
+                    return  # nothing more is sent once the proxy closes
             if answer is None:
                 _abort(conn)  # the server cannot be reached: the client sees a broken connection, as it would
             elif mode.kind == "reset":

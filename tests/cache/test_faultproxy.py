@@ -268,3 +268,33 @@ def test_changing_mode_releases_blackholed_connections(proxy):
             time.sleep(0.01)
         proxy.pass_through()
         assert sock.recv(100) == b""
+
+
+def test_slow_forwards_at_once_and_holds_the_answer_back(proxy, upstream, session):
+    proxy.slow(0.6)
+    with pytest.raises(requests.Timeout):
+        session.post(proxy.url + "/submit", json={"serial": "X1"}, timeout=0.3)
+    assert upstream.count("/submit") == 1  # the server did the work while the client waited in vain
+    started = time.monotonic()
+    response = session.post(proxy.url + "/submit", json={"serial": "X2"}, timeout=2)
+    assert 0.6 <= time.monotonic() - started < 1.5  # a client that waits long enough hears the answer
+    assert response.status_code == 201 and response.json() == {"received": {"serial": "X2"}, "n": 2}
+    proxy.slow(0.6, only_path="/submit")
+    started = time.monotonic()
+    assert session.get(proxy.url + "/health", timeout=2).status_code == 200
+    assert time.monotonic() - started < 0.5  # another path passes through
+
+
+def test_changing_mode_passes_a_held_answer_on_at_once(proxy, upstream, session):
+    proxy.slow(30)
+    answers = []
+    waiting = threading.Thread(target=lambda: answers.append(session.get(proxy.url + "/held", timeout=10)))
+    waiting.start()
+    deadline = time.monotonic() + 2
+    while upstream.count("/held") == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.monotonic()
+    proxy.pass_through()
+    waiting.join(5)
+    assert time.monotonic() - started < 1
+    assert [answer.json()["path"] for answer in answers] == ["/held"]
