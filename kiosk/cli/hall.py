@@ -34,7 +34,7 @@ from pathlib import Path
 from kiosk.cli import hall_holidays, hall_queue, hall_services
 from kiosk.hall.backends import DB_VARIABLE, KEYS_VARIABLE, SILENT_VARIABLE, open_storage, shown
 from kiosk.hall.sqlite_storage import SqlHallStorage
-from kiosk.hall.storage import CaseFinished, HallError, NotFound
+from kiosk.hall.storage import CaseFinished, HallError, NotFound, clock_note
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -256,5 +256,6 @@ def _fleet(args: argparse.Namespace) -> int:
         devices = ", ".join(f"{name} {d['state']}" for name, d in beat["devices"].items()) if beat else "无心跳"
         pending = f"待传 {beat['pending']}" if beat else ""
         seen = kiosk["last_seen"] or "从未"
-        print(f"{kiosk['station_id']:<8}  {kiosk['name']}  最近联系 {seen}  {pending}  {devices}")
+        clock = clock_note(kiosk["clock_skew_seconds"])
+        print(f"{kiosk['station_id']:<8}  {kiosk['name']}  最近联系 {seen}  {pending}  {devices}  {clock}".rstrip())
     return 0

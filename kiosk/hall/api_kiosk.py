@@ -150,7 +150,8 @@ def _add_reports(router: APIRouter, storage: HallStorage, auth: Auth) -> None:
 
     @router.post("/v1/heartbeats", status_code=202, response_model=Accepted, responses={**MALFORMED, **KIOSK_ONLY})
     def heartbeat(body: HeartbeatIn, sender: Kiosk) -> Accepted:
-        """A kiosk's periodic report: its queue and the state of each device, for the fleet view."""
+        """A kiosk's periodic report: its queue and the state of each device, for the fleet view; with
+        ``sent_at``, the hall also notes how far the kiosk's clock is from its own."""
         storage.record_heartbeat(sender, body)
         return Accepted()
 

@@ -49,7 +49,8 @@ def staff_router(storage: HallStorage, auth: Auth) -> APIRouter:
 
     @router.get("/v1/fleet", response_model=Fleet, responses=STAFF_ONLY)
     def fleet(who: Staff) -> Fleet:
-        """Staff: every enrolled kiosk, when it was last heard from and its latest heartbeat."""
+        """Staff: every enrolled kiosk, when it was last heard from, its latest heartbeat and how far its clock was
+        from the hall's then."""
         return Fleet.model_validate({"kiosks": storage.fleet()})
 
     @router.put(

@@ -260,6 +260,10 @@ class HeartbeatIn(BaseModel):
     """Items the hall refused as invalid, held at the kiosk for a technician."""
     oldest_pending_age_s: Annotated[float, Field(ge=0, allow_inf_nan=False), JsonNumber] | None = None
     devices: dict[Annotated[Text, Field(max_length=32)], DeviceState] = Field(default_factory=dict, max_length=50)
+    sent_at: IsoDateTime | None = None
+    """When the kiosk sent this heartbeat, by its own clock (without an offset: China time). ``at`` is when it was
+    made, which may be long before, offline. The hall compares it with its own clock to flag a kiosk whose clock is
+    wrong; kiosks before this field leave it out."""
 
 
 class Heartbeat(HeartbeatIn):
@@ -278,6 +282,10 @@ class KioskView(BaseModel):
     last_seen: str | None
     """The last heartbeat or push; None if the kiosk has sent nothing since it enrolled."""
     heartbeat: Heartbeat | None
+    clock_skew_seconds: int | None = None
+    """How far the kiosk's clock was ahead of the hall's at its latest heartbeat (negative: behind), measured
+    against the moment the hall received it, so the network's delay counts as the kiosk being that much behind;
+    None if that heartbeat did not say when it was sent (or there is none)."""
 
 
 class Fleet(BaseModel):

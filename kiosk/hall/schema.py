@@ -141,7 +141,10 @@ def fill_applicants(db: Any) -> None:
     )
 
 
-MIGRATIONS: tuple[str | Callable[[Any], None], ...] = (SCHEMA, CONSOLE, fill_applicants)
+CLOCK_SKEW = "ALTER TABLE heartbeats ADD COLUMN clock_skew_seconds INTEGER"
+"""Version 4: how far the kiosk's clock was from the hall's when it sent the heartbeat (NULL: it did not say)."""
+
+MIGRATIONS: tuple[str | Callable[[Any], None], ...] = (SCHEMA, CONSOLE, fill_applicants, CLOCK_SKEW)
 """Version n is ``MIGRATIONS[n - 1]``: SQL, or a function given the connection for what SQL cannot say."""
 
 _CASE_HISTORY = "at TEXT NOT NULL, note TEXT NOT NULL\n)"

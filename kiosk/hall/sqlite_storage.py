@@ -13,6 +13,7 @@ database: enrolment and tokens, the catalog, the holiday table, the queue, resid
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -50,10 +51,14 @@ from kiosk.hall.storage import (
     NotFound,
     Principal,
     Rejected,
+    clock_off,
+    clock_skew,
     iso_seconds,
     utc_now,
 )
 from offline_cache.envelope import HallKeyPair
+
+log = logging.getLogger(__name__)
 
 _CASE_QUERY = (
     "SELECT s.id, s.serial, s.case_number, s.item_code, COALESCE(c.name, ''), s.stage, s.kiosk_id, s.station_id,"
@@ -416,11 +421,17 @@ class SqlHallStorage(
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def record_heartbeat(self, sender: Principal, heartbeat: HeartbeatIn) -> None:
-        now = iso_seconds(utc_now())
+        received = utc_now()  # before any wait for the database: the kiosk's clock is compared with this
+        now = iso_seconds(received)
+        skew = clock_skew(heartbeat.sent_at, received)
         with self._write() as db:
+            before = db.execute(
+                "SELECT clock_skew_seconds FROM heartbeats WHERE kiosk_id = ? ORDER BY id DESC LIMIT 1",
+                [sender.kiosk_id],
+            ).fetchone()
             db.execute(
-                "INSERT INTO heartbeats (kiosk_id, received_at, body) VALUES (?, ?, ?)",
-                [sender.kiosk_id, now, heartbeat.model_dump_json()],
+                "INSERT INTO heartbeats (kiosk_id, received_at, body, clock_skew_seconds) VALUES (?, ?, ?, ?)",
+                [sender.kiosk_id, now, heartbeat.model_dump_json(), skew],
             )
             db.execute(
                 "DELETE FROM heartbeats WHERE kiosk_id = ? AND id NOT IN"
@@ -428,12 +439,20 @@ class SqlHallStorage(
                 [sender.kiosk_id, sender.kiosk_id, HEARTBEATS_KEPT],
             )
             self._seen(db, sender, now)
+        if clock_off(skew) and not (before and clock_off(before[0])):  # once as it goes wrong, not every heartbeat
+            log.warning(
+                "kiosk %s at station %s: its clock is %d s %s the hall's; set its time (and check its clock battery)",
+                sender.kiosk_id,
+                sender.station_id,
+                abs(skew),
+                "ahead of" if skew > 0 else "behind",
+            )
 
     def fleet(self) -> list[dict[str, Any]]:
         with self._read() as db:
             rows = db.execute(
-                "SELECT k.kiosk_id, k.station_id, k.name, k.enrolled_at, k.last_seen, h.body, h.received_at"
-                " FROM kiosks k LEFT JOIN heartbeats h"
+                "SELECT k.kiosk_id, k.station_id, k.name, k.enrolled_at, k.last_seen, h.body, h.received_at,"
+                " h.clock_skew_seconds FROM kiosks k LEFT JOIN heartbeats h"
                 " ON h.id = (SELECT MAX(id) FROM heartbeats WHERE kiosk_id = k.kiosk_id)"
                 " WHERE k.revoked_at IS NULL ORDER BY k.station_id"
             ).fetchall()
@@ -445,8 +464,9 @@ class SqlHallStorage(
                 enrolled_at=enrolled_at,
                 last_seen=last_seen,
                 heartbeat={**json.loads(body), "received_at": received_at} if body else None,
+                clock_skew_seconds=skew,
             ).model_dump(mode="json")
-            for kiosk_id, station_id, name, enrolled_at, last_seen, body, received_at in rows
+            for kiosk_id, station_id, name, enrolled_at, last_seen, body, received_at, skew in rows
         ]
 
 

@@ -37,6 +37,9 @@ from offline_cache.envelope import HallKeyPair
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud or typed without mistakes
 CODE_LENGTH = 8
 HEARTBEATS_KEPT = 100
+CLOCK_SKEW_SECONDS = 5 * 60
+"""A kiosk whose clock is further than this from the hall's is flagged (a dead clock battery, most often): far more
+than a heartbeat's delay on the network, far less than what upsets the case's dates."""
 INSTANT_NOTE = "即时办结（秒批，大厅已按规则复核）"
 CHINA = timezone(timedelta(hours=8), "CST")  # case numbers count by the year in China
 
@@ -113,6 +116,32 @@ def utc_now() -> datetime:
 def iso_seconds(moment: datetime) -> str:
     """A moment as the hall writes it in answers and listings: ISO 8601 to the second."""
     return moment.isoformat(timespec="seconds")
+
+
+def clock_skew(sent_at: str | None, received: datetime) -> int | None:
+    """Seconds the kiosk's clock ran ahead of the hall's (negative: behind): its ``sent_at`` (without an offset, China
+    time) against ``received``, when the hall had the request. None without ``sent_at``."""
+    if sent_at is None:
+        return None
+    sent = datetime.fromisoformat(sent_at.upper())  # as validated: RFC 3339 allows a lower-case "t" and "z"
+    return round(((sent if sent.tzinfo else sent.replace(tzinfo=CHINA)) - received).total_seconds())
+
+
+def clock_off(skew: int | None) -> bool:
+    """Whether a kiosk's clock, ``skew`` seconds from the hall's, is to be flagged."""
+    return skew is not None and abs(skew) > CLOCK_SKEW_SECONDS
+
+
+def clock_note(skew: int | None) -> str:
+    """How far off a kiosk's clock is, as staff read it (时钟偏差 3 小时 12 分（终端偏快）); empty within the bound."""
+    if skew is None or not clock_off(skew):
+        return ""
+    hours, minutes = divmod(abs(skew) // 60, 60)
+    days, hours = divmod(hours, 24)
+    units = [(days, "天"), (hours, "小时"), (minutes, "分")]
+    first = next(i for i, (amount, _) in enumerate(units) if amount)  # over five minutes: one of them is not 0
+    shown = " ".join(f"{amount} {unit}" for amount, unit in units[first : first + 2] if amount)
+    return f"时钟偏差 {shown}（终端{'偏快' if skew > 0 else '偏慢'}）"
 
 
 class HallStorage(ResidentServices, QueueStorage, ConsoleStorage):

@@ -22,7 +22,7 @@ from kiosk.hall.console.accounts import SignInRefused, session_of, sign_in, sign
 from kiosk.hall.console.storage import ROLES, ConsoleSession
 from kiosk.hall.console.supervision import LEVELS, received_day, supervise
 from kiosk.hall.models import STAGES, HolidayDay
-from kiosk.hall.storage import CHINA, HallError, HallStorage, utc_now
+from kiosk.hall.storage import CHINA, CLOCK_SKEW_SECONDS, HallError, HallStorage, clock_note, utc_now
 from kiosk.workdays import WorkingCalendar
 
 COOKIE = "kiosk_console"
@@ -311,8 +311,16 @@ def install_console(app: FastAPI, storage: HallStorage, silent_minutes: float = 
         for kiosk in kiosks:
             seen = kiosk["last_seen"]
             kiosk["silent"] = seen is None or datetime.fromisoformat(seen) < silent_since
-        kiosks.sort(key=lambda k: (not k["silent"], k["station_id"], k["name"]))
-        return page(request, "fleet.html", who, kiosks=kiosks, silent_minutes=silent_minutes)
+            kiosk["clock"] = clock_note(kiosk["clock_skew_seconds"])
+        kiosks.sort(key=lambda k: (not k["silent"], not k["clock"], k["station_id"], k["name"]))
+        return page(
+            request,
+            "fleet.html",
+            who,
+            kiosks=kiosks,
+            silent_minutes=silent_minutes,
+            skew_minutes=CLOCK_SKEW_SECONDS / 60,
+        )
 
     # Catalog
 
