@@ -21,7 +21,14 @@ class DeviceError(Exception):
 
 
 class PrinterError(DeviceError):
-    """The receipt did not print (paper out, offline, cable). The submission is safe regardless."""
+    """The receipt did not print (paper out, offline, cable). The submission is safe regardless.
+
+    Raised as such only when nothing of the job reached the printer; see :class:`PrintInterrupted`."""
+
+
+class PrintInterrupted(PrinterError):
+    """The connection was lost while the job was going out (or the printer did not confirm it afterwards): part
+    of it, or all of it, may be on paper. The next copy must say it is one (补打), since this one cannot."""
 
 
 PaperState = Literal["ok", "near_end", "out", "unknown"]

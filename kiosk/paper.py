@@ -3,7 +3,8 @@
 The printer back-ends turn a document into ESC/POS (native or raster), plain text or a PNG preview:
 
 - :func:`application_receipt` — 回执: serial number and its QR, item, masked applicant, materials, delivery,
-  promised limit with the expected date in working days, hotline;
+  promised limit with the expected date in working days, hotline; a second or later copy is marked 补打 at its
+  top (and so is the :func:`mailing_slip` that follows it);
 - :func:`queue_ticket` — 排队号: number, category, people ahead, time, QR;
 - :func:`one_time_notice` — 一次性告知单: the whole guide of an item, so nobody has to come twice;
 - :func:`printer_test_page` — the technician's printer test.
@@ -17,13 +18,21 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from config.i18n import SOURCE_LANGUAGE, Translator, _, translator
-from devices.document import PrintDocument, Qr, Rule, Text, qr_rows
+from devices.document import Block, PrintDocument, Qr, Rule, Text, qr_rows
 from kiosk.application import DELIVERY_LABELS
 from kiosk.catalog import ServiceItem, working_days
 from kiosk.queue import PeopleAhead, QueueTicket
 from offline_cache import StoredSubmission
 
-__all__ = ["application_receipt", "guide_sections", "one_time_notice", "printer_test_page", "qr_rows", "queue_ticket"]
+__all__ = [
+    "application_receipt",
+    "copy_mark",
+    "guide_sections",
+    "one_time_notice",
+    "printer_test_page",
+    "qr_rows",
+    "queue_ticket",
+]
 
 
 def guide_sections(
@@ -78,11 +87,18 @@ def guide_sections(
     return [(tr(heading) if heading else "", lines) for heading, lines in sections]
 
 
+def copy_mark(copy: int) -> list[Block]:
+    """补打（第N份） for the ``copy``-th copy of a receipt, nothing for the first: when an earlier copy may be on
+    paper, perhaps only half printed, the two must not both pass for the receipt."""
+    return [Text(f"补打（第{copy}份）", align="center", large=True, bold=True)] if copy > 1 else []
+
+
 def application_receipt(
-    saved: StoredSubmission, station_name: str, hotline: str, payment_url: str = ""
+    saved: StoredSubmission, station_name: str, hotline: str, payment_url: str = "", copy: int = 1
 ) -> PrintDocument:
     """The receipt of a saved submission, from its masked facts only, so a reprint needs nothing personal. With a
-    fee to pay online, ``payment_url`` is printed as the payment QR."""
+    fee to pay online, ``payment_url`` is printed as the payment QR; ``copy`` counts the copies that may be on
+    paper with this one (see :func:`copy_mark`)."""
     m = saved.masked
     if m["promised_days"] == 0:
         expected = "当场办结"
@@ -91,6 +107,7 @@ def application_receipt(
         if m["expected_is_estimate"]:
             expected += "（按周末估算，以窗口通知为准）"
     blocks = [
+        *copy_mark(copy),
         Text(station_name, align="center"),
         Text("办 事 回 执", align="center", large=True, bold=True),
         Rule(),
@@ -129,11 +146,12 @@ def application_receipt(
     return PrintDocument(name=f"receipt-{saved.serial}", blocks=tuple(blocks))
 
 
-def mailing_slip(saved: StoredSubmission, station_name: str, address: str) -> PrintDocument:
+def mailing_slip(saved: StoredSubmission, station_name: str, address: str, copy: int = 1) -> PrintDocument:
     """邮寄单: cut out and post with the materials, free of charge; the serial and its QR tell the hall whose
-    materials they are."""
+    materials they are. It follows the receipt's ``copy`` and carries its mark."""
     m = saved.masked
     blocks = [
+        *copy_mark(copy),
         Text("材 料 邮 寄 单", align="center", large=True, bold=True),
         Text("（邮费由政务服务中心承担）", align="center"),
         Rule(),

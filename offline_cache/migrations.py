@@ -159,6 +159,12 @@ def _hall_certificate(db: sqlite_utils.Database) -> None:
     db["enrolment"].add_column("hall_certificate_sha256", str, not_null_default="")
 
 
+def _receipt_copies(db: sqlite_utils.Database) -> None:
+    """Version 9: how many copies of a submission's receipt may be on paper (printed, or broken off part-way), so
+    each later copy is marked 补打 with its number."""
+    db["submissions"].add_column("receipt_copies", int, not_null_default=0)
+
+
 # Version n is made by _STEPS[n - 1]; a new version is a new step at the end.
 _STEPS = (
     _first_schema,
@@ -169,5 +175,6 @@ _STEPS = (
     _holiday_mirror,
     _ticket_appointments,
     _hall_certificate,
+    _receipt_copies,
 )
 SCHEMA_VERSION = len(_STEPS)

@@ -177,6 +177,25 @@ class Store:
             stage_at=new.created_at,
         )
 
+    def reserve_receipt_copy(self, submission_id: str) -> int:
+        """Count a copy of the submission's receipt as on paper before it is sent, and return its number (1 for
+        the first): committed first, like the submission, so a crash or a full disk after the paper came out
+        can only make the next copy say 补打 once too often, never leave two unmarked."""
+        with self.database.transaction() as db:
+            rows = db.execute(
+                "UPDATE submissions SET receipt_copies = receipt_copies + 1 WHERE id = ? RETURNING receipt_copies",
+                [submission_id],
+            ).fetchall()
+        return rows[0][0] if rows else 1
+
+    def release_receipt_copy(self, submission_id: str) -> None:
+        """Take back a reserved copy that never reached the printer (nothing of it is on paper)."""
+        with self.database.transaction() as db:
+            db.execute(
+                "UPDATE submissions SET receipt_copies = receipt_copies - 1 WHERE id = ? AND receipt_copies > 0",
+                [submission_id],
+            )
+
     def find_by_serial(self, serial: str) -> StoredSubmission | None:
         with self.database.locked() as db:
             rows = db.execute(_SUBMISSION_QUERY + " WHERE s.serial = ?", [serial]).fetchall()

@@ -7,7 +7,7 @@ from textual.widgets import Button, Static
 
 from config.i18n import _
 from kiosk.application import payment_text, upload_state
-from kiosk.services import RECEIPT_FAILED
+from kiosk.services import RECEIPT_FAILED, PrintOutcome
 from screens.base import KioskScreen
 from screens.evaluate import EvaluateScreen
 from screens.messages import SyncStatusChanged
@@ -15,7 +15,8 @@ from screens.widgets.qr_code import QrCode
 
 
 class DoneScreen(KioskScreen):
-    """The submission is saved: its serial number and QR stay on screen whatever the printer does."""
+    """The submission is saved: its serial number and QR stay on screen whatever the printer does. A receipt that
+    did not print can be printed again here, marked 补打 when an earlier copy may be on paper."""
 
     TITLE = _("提交成功")
     STEP = "done"
@@ -58,6 +59,7 @@ class DoneScreen(KioskScreen):
                     yield QrCode(id="pay-qr")
         with Horizontal(classes="actions"):
             yield Button(self._("返回首页"), id="home", classes="back")
+            yield Button(self._("重新打印回执"), id="reprint")  # shown once a print has failed
             yield Button(self._("评价本次服务"), id="rate", classes="primary")
 
     def on_mount(self) -> None:
@@ -70,12 +72,23 @@ class DoneScreen(KioskScreen):
     @work(thread=True, exclusive=True, group="print", exit_on_error=False)
     def print_receipt(self) -> None:
         outcome = self.services.print_receipt(self.visit.saved)
+        self.app.call_from_thread(self.show_print, outcome)
+
+    def show_print(self, outcome: PrintOutcome) -> None:
+        """Say how the print went; after a failure, offer to print again."""
         text = self._("回执已打印，请取走。") if outcome.printed else f"⚠ {self._(outcome.message)}"
-        self.app.call_from_thread(self.update_text, "#print-state", text)
+        self.update_text("#print-state", text)
+        self.query_one("#reprint").display = not outcome.printed
+
+    @on(Button.Pressed, "#reprint")
+    def reprint(self) -> None:
+        self.query_one("#reprint").display = False  # one job at a time: the button returns if this one fails
+        self.update_text("#print-state", self._("正在打印回执…"))
+        self.print_receipt()
 
     def job_failed(self, group: str) -> bool:
         if group == "print":
-            self.query_one("#print-state", Static).update(f"⚠ {self._(RECEIPT_FAILED)}")
+            self.show_print(PrintOutcome(False, RECEIPT_FAILED))
         return group in ("print", "upload")  # the upload state simply stays as it was
 
     def on_sync_status_changed(self, message: SyncStatusChanged) -> None:

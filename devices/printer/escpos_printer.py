@@ -6,7 +6,11 @@
     file:///dev/usb/lp0             a character device; it cannot report status
 
 Before each job the printer is asked for its status (``DLE EOT 1`` on line, ``DLE EOT 4`` paper) after stale
-input is flushed; a printer that is off line or out of paper gets no job, and the caller hears why.
+input is flushed; a printer that is off line or out of paper gets no job, and the caller hears why. A printer that
+answered is asked again once the job has gone out, as drivers confirm a job was taken: on loopback a send succeeds
+into socket buffers even when the printer has hung up, so only its answer says the job arrived. A job lost on the
+way raises :class:`~devices.base.PrintInterrupted` (part of it may be on paper), anything earlier plain
+:class:`~devices.base.PrinterError` (nothing is).
 """
 
 from __future__ import annotations
@@ -14,19 +18,22 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import termios
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
 from config.i18n import _
-from devices.base import DeviceError, PaperState, PrinterError, PrinterStatus, ReceiptPrinter
+from devices.base import DeviceError, PaperState, PrinterError, PrinterStatus, PrintInterrupted, ReceiptPrinter
 from devices.document import PrintDocument
-from devices.printer.render import PaperSettings, to_escpos
+from devices.printer.render import INIT, PaperSettings, to_escpos
 
 if TYPE_CHECKING:  # python-escpos loads its printer database when imported: only when a printer is opened
     from escpos.escpos import Escpos
 
 log = logging.getLogger(__name__)
+
+INTERRUPTED = _("打印中途断开，纸上可能只打出一部分，请检查打印机和连线")
 
 
 def open_connection(uri: str) -> Escpos:
@@ -69,7 +76,22 @@ def _drain(printer: Escpos) -> None:
                 pass
         device.settimeout(getattr(printer, "timeout", 5))
     elif hasattr(device, "reset_input_buffer"):
-        device.reset_input_buffer()
+        try:
+            device.reset_input_buffer()
+        except termios.error as exc:  # pyserial lets the terminal's error through when the cable has gone
+            raise OSError(*exc.args) from exc
+
+
+def _answer(printer: Escpos) -> bytes:
+    """The printer's one-byte answer to a status query: empty when a serial printer stays silent, but a network
+    printer's empty read is the end of the connection, an error like any other lost connection."""
+    device = getattr(printer, "device", None)
+    if hasattr(device, "reset_input_buffer"):  # pyserial: python-escpos's read(16) would wait out the timeout
+        return device.read(1)
+    answer = printer._read()
+    if not answer and isinstance(device, socket.socket):
+        raise ConnectionResetError("the printer closed the connection")
+    return answer
 
 
 def query_status(printer: Escpos) -> PrinterStatus:
@@ -79,9 +101,9 @@ def query_status(printer: Escpos) -> PrinterStatus:
         return PrinterStatus(None, "unknown")
     _drain(printer)
     printer._raw(b"\x10\x04\x01")
-    online = printer._read()
+    online = _answer(printer)
     printer._raw(b"\x10\x04\x04")
-    paper = printer._read()
+    paper = _answer(printer)
     if not online or not paper:
         return PrinterStatus(None, "unknown")
     paper_byte = paper[0]
@@ -108,8 +130,10 @@ class EscposPrinter(ReceiptPrinter):
             log.warning("printer %s unreachable: %s", self.uri, exc)
             raise PrinterError(_("打印机无法连接，请检查电源和连线")) from exc
         finally:
-            with contextlib.suppress(Exception):
+            try:
                 printer.close()
+            except Exception:
+                printer.device = None  # gone mid-job, it cannot be flushed: not again when python-escpos is collected
 
     def status(self) -> PrinterStatus:
         """Ask the printer. Raises :class:`PrinterError` when it cannot be reached."""
@@ -117,6 +141,8 @@ class EscposPrinter(ReceiptPrinter):
             return query_status(printer)
 
     def print_document(self, document: PrintDocument) -> str:
+        """Print ``document``. Raises :class:`PrintInterrupted` when the job was lost part of the way (some of
+        it may be on paper), :class:`PrinterError` when nothing of it reached the printer."""
         try:
             data = to_escpos(document, self.paper)
         except DeviceError as exc:
@@ -125,5 +151,26 @@ class EscposPrinter(ReceiptPrinter):
             status = query_status(printer)
             if status.online is False or status.paper == "out":
                 raise PrinterError(status.text)
-            printer._raw(data)
+            self._send(printer, data, confirm=status.online is not None)
         return self.uri
+
+    def _send(self, printer: Escpos, data: bytes, confirm: bool) -> None:
+        """Send a job whose first command, ESC @, goes alone: it puts nothing on paper, so a printer that does not
+        take it printed nothing. Once it is taken, a failure while the rest goes out may leave part of the job
+        on paper, and so may a printer that then does not confirm it (asked when ``confirm``: it answered
+        before the job), or says it went off line or ran out of paper on the way."""
+        head, body = (INIT, data[len(INIT) :]) if data.startswith(INIT) else (b"", data)
+        try:
+            printer._raw(head)
+        except OSError as exc:
+            log.warning("printer %s took nothing of the job: %s", self.uri, exc)
+            raise PrinterError(_("打印机不接收数据，请检查电源、纸张和连线")) from exc
+        try:
+            printer._raw(body)
+            after = query_status(printer) if confirm else None
+        except OSError as exc:
+            log.warning("printer %s: connection lost during the job: %s", self.uri, exc)
+            raise PrintInterrupted(INTERRUPTED) from exc
+        if after is not None and (after.online is not True or after.paper == "out"):
+            log.warning("printer %s did not confirm the job: %s", self.uri, after.text)
+            raise PrintInterrupted(INTERRUPTED)

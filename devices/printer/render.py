@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # each loaded when a receipt is drawn, not when the kiosk sta
     from escpos.escpos import Escpos
     from PIL import Image, ImageFont
 
+INIT = b"\x1b@"  # ESC @: every job starts by resetting the printer, which puts nothing on paper
 CHINESE_ON = b"\x1c\x26"  # FS &
 CHINESE_OFF = b"\x1c\x2e"  # FS .
 DOTS = {58: 384, 80: 576}
@@ -57,12 +58,12 @@ class PaperSettings:
 
 
 def to_escpos(document: PrintDocument, paper: PaperSettings) -> bytes:
-    """The bytes a printer needs to print ``document`` and cut the paper."""
+    """The bytes a printer needs to print ``document`` and cut the paper, starting with :data:`INIT`."""
     from escpos.printer import Dummy  # python-escpos loads its printer database: only when a receipt is printed
 
     out = Dummy()
     out.profile.profile_data["media"]["width"]["pixels"] = paper.dots  # the generic profile knows no paper
-    out.hw("INIT")
+    out._raw(INIT)
     if paper.mode == "raster":
         out.image(draw(document, paper), impl="bitImageRaster", center=False)
     else:
@@ -177,4 +178,4 @@ def _wrap(text: str, dots: int, font: ImageFont.FreeTypeFont) -> list[str]:
     return lines
 
 
-__all__ = ["COLUMNS", "DOTS", "PaperSettings", "draw", "find_cjk_font", "to_escpos"]
+__all__ = ["COLUMNS", "DOTS", "INIT", "PaperSettings", "draw", "find_cjk_font", "to_escpos"]

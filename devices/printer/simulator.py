@@ -7,12 +7,20 @@ as ``job-N.png`` into :attr:`PrinterSimulator.folder`::
     >>> sim = PrinterSimulator(width_mm=58, font_path=FONT).start()
     >>> sim.paper = "out"                  # answers paper-out, prints nothing
     >>> sim.drop_connections = True        # closes every connection at once, like a printer losing power
+    >>> sim.drop_after = 300               # resets the next job's connection once it has sent 300 bytes
+    >>> sim.drop_every_time = True         # ... and every job's, until drop_after is None again
+
+A job cut short is printed as far as it came (a half receipt, :attr:`Job.cut_short`). The pictures are the
+simulator's own business: one that cannot be written (a full disk) is logged, and the job still counts as
+printed, since the printer took its bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
+import struct
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +33,8 @@ from devices.document import display_width
 from devices.printer.render import DOTS
 from devices.simulation import SimulatorLoop
 
+log = logging.getLogger(__name__)
+
 PAPER_ANSWER = {"ok": 0x12, "near_end": 0x1E, "out": 0x72}
 ONLINE, OFFLINE = 0x12, 0x1A  # bit 3 set: off line
 
@@ -34,6 +44,9 @@ class Job:
     data: bytes
     printed: bool
     picture: Path | None
+    """The paper as drawn; None when nothing printed, or its picture could not be written."""
+    cut_short: bool = False
+    """The connection was reset mid-job (:attr:`PrinterSimulator.drop_after`): ``data`` is what came before."""
 
 
 class PrinterSimulator(SimulatorLoop):
@@ -48,6 +61,10 @@ class PrinterSimulator(SimulatorLoop):
         self.paper: Literal["ok", "near_end", "out"] = "ok"
         self.online = True
         self.drop_connections = False
+        self.drop_after: int | None = None
+        """Reset the next job's connection once the printer has taken this many bytes of it (0: at its first
+        byte); back to None after that job unless :attr:`drop_every_time`."""
+        self.drop_every_time = False
         self.jobs: list[Job] = []
         self._server = socket.create_server(("127.0.0.1", 0))
         self._server.settimeout(0.1)
@@ -76,6 +93,7 @@ class PrinterSimulator(SimulatorLoop):
     def _job(self, conn: socket.socket) -> None:
         conn.settimeout(5)
         data = bytearray()
+        cut_short = False
         while True:
             try:
                 chunk = conn.recv(65536)
@@ -83,17 +101,34 @@ class PrinterSimulator(SimulatorLoop):
                 break
             if not chunk:
                 break
+            after = self.drop_after
+            end = None if after is None else _cut(bytes(data + chunk), after)
+            if end is not None:
+                chunk = chunk[: end - len(data)]
             data += chunk
             self._answer_queries(conn, chunk)
+            if end is not None:
+                cut_short = True
+                self.drop_after = after if self.drop_every_time else None
+                # Linger 0: the close resets the connection, as a printer losing power does, rather than ending it.
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                break
         job = _without_queries(bytes(data))
         if not job:
             return
         printed = self.online and self.paper != "out"
-        picture = None
-        if printed:
-            picture = self.folder / f"job-{len(self.jobs) + 1}.png"
+        picture = self._draw(job) if printed else None
+        self.jobs.append(Job(job, printed, picture, cut_short))
+
+    def _draw(self, job: bytes) -> Path | None:
+        """Save the picture of a printed job; None when the folder will not take it (the disk is full)."""
+        picture = self.folder / f"job-{len(self.jobs) + 1}.png"
+        try:
             interpret(job, DOTS[self.width_mm], self.font_path).save(picture)
-        self.jobs.append(Job(job, printed, picture))
+        except OSError as exc:
+            log.warning("printer simulator: job %d printed, its picture not saved: %s", len(self.jobs) + 1, exc)
+            return None
+        return picture
 
     def _answer_queries(self, conn: socket.socket, chunk: bytes) -> None:
         for i in range(len(chunk) - 2):
@@ -102,6 +137,22 @@ class PrinterSimulator(SimulatorLoop):
                 answer = PAPER_ANSWER[self.paper] if kind == 4 else (ONLINE if self.online else OFFLINE)
                 with contextlib.suppress(OSError):
                     conn.sendall(bytes([answer]))
+
+
+def _cut(data: bytes, after: int) -> int | None:
+    """Where a printer that takes ``after`` bytes of a job stops reading what a connection sent: just past the
+    job's ``after``-th byte (status queries are not the job), at its first byte for 0; None while it is shorter."""
+    taken, i = 0, 0
+    while i < len(data):
+        if data[i : i + 2] == b"\x10\x04" and i + 2 < len(data):
+            i += 3
+            continue
+        if taken == after:
+            return i
+        taken, i = taken + 1, i + 1
+        if taken == after:
+            return i
+    return None
 
 
 def _without_queries(data: bytes) -> bytes:
