@@ -9,7 +9,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from config import faults
 from config.i18n import _
 from config.settings import Settings
 from devices import PrinterError
+from devices.base import PrintInterrupted
 from devices.factory import Devices, build_devices
 from kiosk import appointments
 from kiosk.application import CASE_STAGES, Application
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 
 RECEIPT_FAILED = _("回执未能打印。您的申请已保存，请记下屏幕上的流水号，或请工作人员补打")
 SLIP_FAILED = _("邮寄单未能打印。回执已打印，请记下流水号，或请工作人员补打邮寄单")
+RECEIPT_INTERRUPTED = _("回执没有打印完整，请重新打印回执，新回执会标明“补打”")
+SLIP_INTERRUPTED = _("邮寄单没有打印完整，请重新打印回执，新的回执和邮寄单都会标明“补打”")
 NOTICE_FAILED = _("告知单未能打印，请拍照或记下屏幕上的内容，或请工作人员帮助")
 
 
@@ -62,10 +65,12 @@ class CheckedIn:
 
 @dataclass(frozen=True, slots=True)
 class PrintOutcome:
-    """Whether the receipt printed; ``message`` is for the resident when it did not."""
+    """Whether the paper printed; ``message`` is for the resident when it did not."""
 
     printed: bool
     message: str = ""
+    interrupted: bool = False
+    """The printer lost the job part of the way: some of it may be on paper."""
 
 
 def build_services(
@@ -117,7 +122,9 @@ class KioskServices:
         data_dir: Path,
         now: Callable[[], datetime] = datetime.now,
     ):
-        self.now = now
+        self.now = lambda: now() + timedelta(seconds=self.sync.clock_correction())
+        """Now by the hall's clock when this machine's is found far off it (see ``SyncEngine.clock_correction``):
+        what is filed here bears the day the hall counts by."""
         self.settings = settings
         self.shipped_catalog = catalog
         self.catalog = catalog.with_changes(store.catalog_changes())
@@ -165,11 +172,16 @@ class KioskServices:
         faults.inject("save")
         return saved
 
-    def _print(self, document, failure: str) -> PrintOutcome:
-        """Print; a failure is logged for the technician and told to the resident, never raised."""
+    def _print(self, document, failure: str, interrupted: str = "") -> PrintOutcome:
+        """Print; a failure is logged for the technician and told to the resident, never raised. ``interrupted``
+        is what to tell when the job broke off part of the way, if not ``failure``."""
         faults.inject("print")
         try:
             where = self.devices.print(document)
+        except PrintInterrupted as exc:
+            log.warning("%s broke off while printing, part of it may be on paper: %s", document.name, exc)
+            message = interrupted or _("{failure}（{detail}）", failure=failure, detail=exc)
+            return PrintOutcome(False, message, interrupted=True)
         except PrinterError as exc:
             log.warning("%s did not print: %s", document.name, exc)
             return PrintOutcome(False, _("{failure}（{detail}）", failure=failure, detail=exc))
@@ -177,17 +189,26 @@ class KioskServices:
         return PrintOutcome(True)
 
     def print_receipt(self, saved: StoredSubmission) -> PrintOutcome:
-        """Print the receipt of a saved submission; a failure never touches the submission."""
+        """Print the receipt of a saved submission, and its mailing slip when materials go by post. A copy printed
+        when an earlier one may be on paper, whole or in part, says 补打 with its number at the top, and so does
+        its slip. A failure leaves the submission as it was. Raises ``CacheError``."""
         station = self.settings.station
-        printed = self._print(
-            application_receipt(saved, station.name, station.hotline, self.payment_url(saved)), RECEIPT_FAILED
-        )
-        if printed.printed and saved.masked.get("materials_by_post"):
-            return self._print(mailing_slip(saved, station.name, station.materials_address), SLIP_FAILED)
+        copy = self.store.reserve_receipt_copy(saved.id)
+        receipt = application_receipt(saved, station.name, station.hotline, self.payment_url(saved), copy)
+        printed = self._print(receipt, RECEIPT_FAILED, RECEIPT_INTERRUPTED)
+        if not printed.printed and not printed.interrupted:  # nothing reached the paper: the copy was not made
+            try:
+                self.store.release_receipt_copy(saved.id)
+            except CacheError as exc:
+                log.warning("receipt copy %d of %s stays counted, the next says 补打: %s", copy, saved.serial, exc)
+        elif printed.printed and saved.masked.get("materials_by_post"):
+            slip = mailing_slip(saved, station.name, station.materials_address, copy)
+            return self._print(slip, SLIP_FAILED, SLIP_INTERRUPTED)
         return printed
 
     def reprint_receipt(self, serial_text: str) -> PrintOutcome:
-        """Staff reprint from the saved masked receipt. Raises ``SerialNumberError`` for a malformed number."""
+        """Staff reprint from the saved masked receipt, marked 补打 like any later copy. Raises
+        ``SerialNumberError`` for a malformed number."""
         saved = self.find(serial_text)
         if saved is None:
             return PrintOutcome(False, _("本机没有这个流水号的记录"))

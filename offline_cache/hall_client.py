@@ -65,6 +65,16 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+def clock_offset(date: str | None, now: float) -> float | None:
+    """How far the clock of a server that answered with ``Date`` at ``now`` (Unix time) is ahead of this machine's:
+    to the second, less the answer's time on the way; None if it did not say."""
+    try:
+        when = email.utils.parsedate_to_datetime(date) if date else None
+    except (TypeError, ValueError):
+        return None
+    return when.timestamp() - now if when is not None and when.tzinfo is not None else None
+
+
 class HallClient:
     """One hall at ``url``; ``token`` is this kiosk's bearer token from enrolment. Over https the hall's certificate
     is verified with the CA certificates in ``ca_file`` (the city's own CA; None: the system's), and must be the one
@@ -89,6 +99,8 @@ class HallClient:
         self._slowest = 0.0  # the longest a request waited for its answer since the last take_stock()
         self.timed_out = False
         """The last request got no answer within the read timeout: the hall took it, and may have done it."""
+        self.clock_offset: float | None = None
+        """Seconds the hall's clock was ahead of this machine's at the last answer (its ``Date``), if it said."""
         import requests  # 0.2 s and 5 MB: loaded with the first client (the sync thread's), not at the kiosk's start
 
         from offline_cache.hall_tls import HallAdapter, ca_file_problem
@@ -154,6 +166,7 @@ class HallClient:
         except requests.RequestException as exc:
             raise HallUnreachable(f"连不上大厅（{type(exc).__name__}）") from None
         self._slowest = max(self._slowest, time.monotonic() - started)
+        self.clock_offset = clock_offset(response.headers.get("Date"), time.time())
         status = response.status_code
         if status in (401, 403):
             raise HallRefused(f"大厅拒绝了本机的凭证（HTTP {status}），请技术员重新登记本机")

@@ -43,6 +43,8 @@ T = TypeVar("T")
 
 PATIENCE_SECONDS = 60.0
 """The longest the sync waits for one answer from a hall found slow (the settings' timeout if that is longer)."""
+CLOCK_TRUSTED_SECONDS = 300.0
+"""This machine's clock is taken as right within this of the hall's (the hall flags a kiosk beyond it too)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ class SyncEngine:
         self._last_error = ""
         self._last_contact: float | None = None
         self._next_pull = {"heartbeat": 0.0, "cases": 0.0, "catalog": 0.0, "holidays": 0.0}
+        self._hall_clock: tuple[float, float, float] | None = None  # offset, and this machine's wall and monotonic
         self._pushes = Pushes(store.outbox, settings, clock=clock, backoff=self._backoff, contact=self._contact)
         self._pulls = Pulls(store)
 
@@ -256,10 +259,40 @@ class SyncEngine:
             certificate=enrolment.hall_certificate_sha256,
         )
 
+    def clock_correction(self) -> float:
+        """Seconds to add to this machine's clock for the hall's: the offset the last answer showed, when it is
+        beyond :data:`CLOCK_TRUSTED_SECONDS` (a dead clock battery at a village point) and the clock has not been
+        set since; otherwise 0. What is filed here then bears the hall's date: the receipt's day and expected date,
+        the serial's day."""
+        if self._hall_clock is None:
+            return 0.0
+        offset, wall, monotonic = self._hall_clock
+        if abs(offset) <= CLOCK_TRUSTED_SECONDS:
+            return 0.0
+        if abs((time.time() - wall) - (time.monotonic() - monotonic)) > 60:
+            return 0.0  # the clock was set since it was measured: until the next answer, trust it
+        return offset
+
+    def _note_hall_clock(self, offset: float | None) -> None:
+        if offset is None:
+            return
+        wrong = abs(offset) > CLOCK_TRUSTED_SECONDS
+        if wrong and self.clock_correction() == 0.0:
+            log.warning(
+                "this machine's clock is %.0f s %s the hall's: what is filed here follows the hall's clock until it"
+                " is set right (sudo timedatectl set-ntp true, and check the clock battery)",
+                abs(offset),
+                "behind" if offset > 0 else "ahead of",
+            )
+        elif not wrong and self.clock_correction() != 0.0:
+            log.info("this machine's clock agrees with the hall's again")
+        self._hall_clock = (offset, time.time(), time.monotonic())
+
     def _cycle(self, client: HallClient) -> None:
         try:
             client.health()
             self._contact()
+            self._note_hall_clock(client.clock_offset)
             if not self._online:  # back from an outage: a failure from here on (a busy hall's timeout) starts over
                 self._failures = 0
             if not self._online or self._release:

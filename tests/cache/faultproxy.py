@@ -14,6 +14,7 @@ moment from the test's thread::
         proxy.slow(10)                  # the server does the work at once, its answer reaches the client 10 s later
         proxy.status(503, retry_after="7")
         proxy.captive_portal()          # 200 text/html login page, like hotel wifi
+        proxy.date_shift = -86400       # in any mode, the answers' Date a day back: a kiosk clock a day ahead
 
 Every fault mode except ``refuse`` takes ``only_path=``: the fault then hits only requests for that path (query string
 ignored) and every other request passes through. A change of mode lets go of held requests: a blackholed one is closed
@@ -24,6 +25,7 @@ the server has answered each of them.
 
 from __future__ import annotations
 
+import email.utils
 import http
 import socket
 import struct
@@ -31,6 +33,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from types import TracebackType
 from urllib.parse import urlsplit
 
@@ -197,6 +200,11 @@ def _canned(code: int, body: bytes, content_type: str, extra: Sequence[tuple[byt
     return _Message(f"HTTP/1.1 {code} {reason}".encode("latin-1"), headers, body).encode()
 
 
+def _shifted(date: bytes, seconds: float) -> bytes:
+    moment = email.utils.parsedate_to_datetime(date.decode("latin-1")) + timedelta(seconds=seconds)
+    return email.utils.format_datetime(moment, usegmt=True).encode("latin-1")
+
+
 def _abort(sock: socket.socket) -> None:
     """Close with RST instead of FIN."""
     try:
@@ -213,6 +221,9 @@ class FaultProxy:
         self.upstream = (upstream_host, upstream_port)
         self.port = 0
         self.forwarded = 0
+        self.date_shift = 0.0
+        """Seconds added to the ``Date`` of every answer passed on: the server's clock as a kiosk would see it if
+        its own were that much behind (negative: ahead)."""
         self._lock = threading.Lock()
         self._answered = threading.Condition(self._lock)  # notified when a forwarded request has its answer
         self._in_flight = 0
@@ -458,7 +469,12 @@ class FaultProxy:
             upstream.sendall(request.encode())
             with self._lock:
                 self.forwarded += 1
-            return _read_response(_Reader(upstream), method).encode()
+            answer = _read_response(_Reader(upstream), method)
+            if self.date_shift:
+                answer.headers = [
+                    (k, _shifted(v, self.date_shift) if k.lower() == b"date" else v) for k, v in answer.headers
+                ]
+            return answer.encode()
         except (OSError, EOFError, ValueError):
             return None
         finally:

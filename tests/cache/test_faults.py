@@ -6,18 +6,24 @@ set back a day and forward a year (serial numbers never repeat)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import sqlite3
 from contextlib import closing
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
 from config.settings import Settings
+from devices.samples import WANG_XIUYING
+from kiosk.application import Applicant, Application
 from kiosk.enrolment import enrol
 from kiosk.hall.runner import HallServer
+from kiosk.services import build_services
 from offline_cache import CacheError, NewSubmission, Store
 from offline_cache.sync import SyncEngine
 from tests.cache.test_sync import FAST, PERSON, hall_serials, submit
+
+YEAR = timedelta(days=365)
 
 
 def new(when: datetime) -> NewSubmission:
@@ -95,3 +101,41 @@ def test_the_clock_set_back_a_day_and_forward_a_year_never_repeats_a_serial(tmp_
     store.close()
     with closing(sqlite3.connect(tmp_path / "kiosk.db")) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_kiosk_clock_a_year_ahead_files_by_the_halls_date_once_it_has_heard_the_hall(settings, hall, proxy, caplog):
+    """A dead clock battery: the kiosk's clock runs a year ahead of the hall's (the proxy sets the hall's answers a
+    year back, the same thing seen from the kiosk). Before any answer the kiosk can only use its own clock; after
+    one, what it files bears the hall's day: its serial, submission time and expected date."""
+    store = Store(settings.storage.resolved_data_dir() / "kiosk.db")
+    enrol(store, settings, proxy.url, hall.storage.new_enrolment_code())
+    store.close()
+    services = build_services(settings)
+    try:
+        application = Application(services.catalog["GA0002"], Applicant.from_card(WANG_XIUYING))
+        assert abs(services.now() - datetime.now()) < timedelta(seconds=5)  # nothing heard yet: its own clock
+        proxy.date_shift = -YEAR.total_seconds()
+        services.sync.sync_once()
+        hall_today = (datetime.now() - YEAR).date()
+        saved = services.submit(application)
+        assert saved.created_at.date() == hall_today and f"-{hall_today:%y%m%d}-" in saved.serial
+        expected, _ = services.calendar.add_working_days(hall_today, application.item.promised_days)
+        assert saved.masked["expected"] == expected.isoformat()
+        assert re.search(r"clock is 3153[56]\d{3} s ahead of the hall's", caplog.text)  # to the second, over the wire
+
+        proxy.date_shift = 0  # the clock set right (here: the hall's answers agree again)
+        services.sync.retry_now()
+        services.sync.sync_once()
+        assert abs(services.now() - datetime.now()) < timedelta(seconds=5)
+    finally:
+        services.close()
+
+
+def test_a_clock_set_since_the_hall_was_heard_is_trusted_until_the_next_answer(store, proxy):
+    engine = SyncEngine(store, FAST)
+    proxy.date_shift = 3600.0
+    engine.sync_once()
+    assert 3595 < engine.clock_correction() < 3605
+    wall, monotonic = engine._hall_clock[1:]
+    engine._hall_clock = (3600.0, wall - 3600, monotonic)  # as if the clock was set an hour on since
+    assert engine.clock_correction() == 0.0
