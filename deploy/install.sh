@@ -203,8 +203,9 @@ elif [ -e "$ROOT$DROP_IN" ]; then
 fi
 ensure_file "$SOURCE/deploy/99-kiosk.rules" /etc/udev/rules.d/99-kiosk.rules 644 0 0 && changed_rules=yes
 ensure_file "$SOURCE/deploy/kiosk-modules.conf" /etc/modules-load.d/kiosk.conf 644 0 0 && changed_modules=yes
-for program in cage foot $([ "$BROWSER" = no ] || echo chromium); do
-    [ -x "$ROOT/usr/bin/$program" ] || echo "note: no /usr/bin/$program: the display needs it (apt-get install $program)" >&2
+for needed in cage Xwayland:xwayland foot $([ "$BROWSER" = no ] || echo chromium); do
+    program=${needed%%:*} package=${needed#*:}
+    [ -x "$ROOT/usr/bin/$program" ] || echo "note: no /usr/bin/$program: the display needs it (apt-get install $package)" >&2
 done
 
 # On the machine itself, what changed takes effect now; an image picks it up when it boots.
