@@ -220,9 +220,16 @@ class Application:
         return error
 
     @property
+    def applicable_materials(self) -> tuple[Material, ...]:
+        """The item's materials this applicant needs, by the answers given so far (损坏的户口簿 not when the
+        booklet was lost), in the guide's order."""
+        return self.item.materials_for(self.values)
+
+    @property
     def outstanding_materials(self) -> list[Material]:
-        """The item's materials neither ticked as brought nor reused from the hall's file, in the guide's order."""
-        return [m for m in self.item.materials if m.name not in self.materials and m.name not in self.reused]
+        """The applicable materials neither ticked as brought nor reused from the hall's file, in the guide's
+        order."""
+        return [m for m in self.applicable_materials if m.name not in self.materials and m.name not in self.reused]
 
     @property
     def missing_materials(self) -> list[Material]:

@@ -82,7 +82,7 @@ def application_for(services: KioskServices, applicant: Applicant, card: Identit
             continue
         if application.set_values(_answer(item, card, rng), today):
             continue
-        application.materials = {material.name for material in item.materials}
+        application.materials = {material.name for material in application.applicable_materials}
         delivery = rng.choice(list(item.delivery))
         if application.set_delivery(delivery, card.address) is None:
             return application

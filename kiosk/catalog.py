@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -28,6 +28,7 @@ from kiosk.readings import READINGS_FILE, Readings, work_out, write
 from kiosk.search import SearchIndex
 
 __all__ = [
+    "AnswerCondition",
     "Catalog",
     "CatalogError",
     "FieldType",
@@ -96,8 +97,32 @@ class _Strict(BaseModel):
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
+FieldKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class AnswerCondition(_Strict):
+    """The answers to one of the item's choice fields for which a material is needed; in TOML,
+    ``when = { field = "reason", is = ["损坏", "页面用完"] }``."""
+
+    # "is" on the wire and in the hall's store, as in TOML; the docstrings document the hall's OpenAPI schema.
+    model_config = ConfigDict(serialize_by_alias=True, use_attribute_docstrings=True)
+
+    field: FieldKey
+    """The key of a choice field of the item's form."""
+    is_: tuple[NonEmpty, ...] = Field(alias="is", min_length=1)
+    """The options of that field for which the material is needed."""
+
+    def holds(self, values: Mapping[str, str]) -> bool:
+        """Whether the answers ``values`` (by field key) call for the material. Until the field is answered they
+        may: the resident is told of it, as the guide tells everyone."""
+        answer = values.get(self.field, "")
+        return not answer or answer in self.is_
+
+
 class Material(_Strict):
     """One required material (申请材料)."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
 
     name: NonEmpty
     form: NonEmpty = "原件"
@@ -107,12 +132,20 @@ class Material(_Strict):
     note: str = ""
     valid_months: int = Field(default=12, ge=1, le=600)
     """For a material reusable within validity: how long one handed in stays good (on file at the hall)."""
+    when: AnswerCondition | None = None
+    """Needed only for some answers to one of the item's choice fields (损坏的户口簿: not when the booklet was
+    lost), which must name options of that field; absent or null for always. Until the field is answered the
+    material is asked for, and the guide lists it with its note whatever the answers."""
+
+    def applies(self, values: Mapping[str, str]) -> bool:
+        """Whether the applicant needs this material, given the form's answers so far (by field key)."""
+        return self.when is None or self.when.holds(values)
 
 
 class FormField(_Strict):
     """One field of the item's application form, asked on the apply screen."""
 
-    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    key: FieldKey
     label: NonEmpty
     type: FieldType
     required: bool = True
@@ -210,6 +243,12 @@ class ServiceItem(_Strict):
             raise ValueError("delivery needs at least one of window, mail")
         return self
 
+    @model_validator(mode="after")
+    def _conditions_name_choices(self) -> ServiceItem:
+        if problems := condition_problems(self):
+            raise ValueError("; ".join(problems))
+        return self
+
     @property
     def is_bundle(self) -> bool:
         return bool(self.members)
@@ -231,12 +270,37 @@ class ServiceItem(_Strict):
             "members": list(self.members),
         }
 
+    def materials_for(self, values: Mapping[str, str]) -> tuple[Material, ...]:
+        """The materials an applicant with these form answers (by field key) needs, in the guide's order."""
+        return tuple(m for m in self.materials if m.applies(values))
+
     def decide(self, birth_date: date, today: date) -> tuple[bool, str] | None:
         """The instant decision for an applicant born on ``birth_date``, or None if the item has no rule."""
         if self.instant is None:
             return None
         granted = age_on(birth_date, today) >= self.instant.min_age
         return granted, self.instant.approved if granted else self.instant.refused
+
+
+def condition_problems(item: ServiceItem) -> list[str]:
+    """What is wrong with the conditions of ``item``'s materials: each must name a choice field of its form and
+    only that field's options."""
+    fields = {spec.key: spec for spec in item.form}
+    problems = []
+    for m in item.materials:
+        if m.when is None:
+            continue
+        spec = fields.get(m.when.field)
+        where = f"material {m.name!r}: when.field {m.when.field!r}"
+        if spec is None:
+            problems.append(f"{where} is not a field of the form ({', '.join(fields) or 'it has none'})")
+        elif spec.type is not FieldType.CHOICE:
+            problems.append(f"{where} is a {spec.type.value} field, not a choice")
+        elif unknown := [value for value in m.when.is_ if value not in spec.options]:
+            problems.append(
+                f"{where}: {', '.join(map(repr, unknown))} not among its options ({', '.join(spec.options)})"
+            )
+    return problems
 
 
 def working_days(n: int) -> str:
@@ -366,17 +430,28 @@ def _load_items(path: Path) -> list[ServiceItem]:
                 problems.append(f"{seen[item.code].name}: {item.code}: bundle member {member} is not in the catalog")
             elif by_code[member].is_bundle:
                 problems.append(f"{seen[item.code].name}: {item.code}: bundle member {member} is itself a bundle")
+    if not problems:
+        items = [_merged(item, by_code) if item.is_bundle else item for item in items]
+        for item in items:
+            if item.is_bundle:  # a member's condition must still name the field as the bundle asks it
+                where = f"{seen[item.code].name}: {item.code} {item.name} (with its members)"
+                problems.extend(f"{where}: {problem}" for problem in condition_problems(item))
     if problems:
         shown = problems[:20]
         more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise CatalogError("catalog is invalid:\n" + "\n".join(shown) + more)
-    return [_merged(item, by_code) if item.is_bundle else item for item in items]
+    return items
 
 
 def _merged(bundle: ServiceItem, by_code: dict[str, ServiceItem]) -> ServiceItem:
-    """A 一件事 bundle asks each material and each form field of its members once."""
+    """A 一件事 bundle asks each material and each form field of its members once. A material two of them list
+    under different conditions is needed whatever the answers (one member needs it when the other does not)."""
     members = [by_code[code] for code in bundle.members]
-    materials = {m.name: m for item in [bundle, *members] for m in item.materials}
+    materials: dict[str, Material] = {}
+    for m in (m for item in [bundle, *members] for m in item.materials):
+        if m.name in materials and materials[m.name].when != m.when:
+            m = m.model_copy(update={"when": None})
+        materials[m.name] = m
     form = {f.key: f for item in [bundle, *members] for f in item.form}
     return bundle.model_copy(update={"materials": tuple(materials.values()), "form": tuple(form.values())})
 

@@ -107,6 +107,7 @@ class ApplyScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self._show_mail(self.application.delivery == "mail")
+        self._show_applicable()
         if fields := self.query("#apply-form Input, #apply-form RadioSet"):
             fields.first().focus()
         if self.application.item.materials:
@@ -152,6 +153,19 @@ class ApplyScreen(KioskScreen):
         for widget in self.query(".mail"):
             widget.display = show
 
+    @on(RadioSet.Changed, ".choice")
+    def choice_changed(self) -> None:
+        self._show_applicable()
+
+    def _show_applicable(self) -> None:
+        """Only the materials the answers chosen so far call for: once she says her booklet was lost, the
+        checklist no longer asks for the damaged one."""
+        app = self.application
+        answers = {spec.key: self._answer(spec) for spec in app.item.form if spec.type is FieldType.CHOICE}
+        needed = {m.name for m in app.item.materials_for(answers)}
+        for box in self.query(".material").results(Checkbox):
+            box.display = box.name in needed
+
     @on(RadioSet.Changed, "#delivery")
     def delivery_changed(self, event: RadioSet.Changed) -> None:
         self._show_mail(event.pressed.name == "mail")
@@ -193,9 +207,11 @@ class ApplyScreen(KioskScreen):
         for spec in app.item.form:
             error = errors.get(spec.key)
             self.query_one(f"#e-{spec.key}", Static).update(f"⚠ {self._(error)}" if error else "")
-        boxes = [box for box in self.query(".material").results(Checkbox) if box.value and not box.disabled]
+        needed = {m.name for m in app.applicable_materials}  # a box ticked, then hidden by an answer, counts not
+        listed = [box for box in self.query(".material").results(Checkbox) if box.name in needed]
+        boxes = [box for box in listed if box.value and not box.disabled]
         app.materials = {box.name for box in boxes if not box.has_class("reuse-choice")}
-        on_file = {box.name for box in self.query(".material").results(Checkbox) if box.disabled}
+        on_file = {box.name for box in listed if box.disabled}
         app.reused = on_file | {box.name for box in boxes if box.has_class("reuse-choice")}
         if posting := self.query("#post-materials"):
             pressed = posting.first(RadioSet).pressed_button

@@ -92,9 +92,9 @@ class ReviewScreen(KioskScreen):
 
     @on(Button.Pressed, "#confirm-all")
     def confirm_all(self) -> None:
-        """The resident has every material with them: as if each were ticked."""
+        """The resident has every material she needs with her: as if each were ticked."""
         application = self.visit.application
-        application.materials = {m.name for m in application.item.materials}
+        application.materials = {m.name for m in application.applicable_materials}
         self.confirm()
 
     @on(Button.Pressed, "#confirm, #confirm-pending")

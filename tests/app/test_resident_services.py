@@ -126,7 +126,8 @@ async def test_a_mailed_result_shows_its_address_and_the_receipt_keeps_it_masked
     async with app.run_test(size=SIZE) as pilot:
         await _form(pilot, item)
         for box in app.screen.query(".material").results(Checkbox):
-            await tap(pilot, box)
+            if box.display:  # a lost card is not handed back
+                await tap(pilot, box)
         await tap(pilot, app.screen.query_one("#delivery").query("RadioButton")[1])
         await tap(pilot, "#next")
         await settle(pilot)

@@ -134,11 +134,11 @@ async def answer(pilot, spec: FormField, text: str | None = None) -> None:
 
 
 async def fill_form(pilot, item: ServiceItem) -> None:
-    """A valid answer in every field, every material ticked."""
+    """A valid answer in every field, every material the answers call for ticked (the others are not shown)."""
     for spec in item.form:
         await answer(pilot, spec)
     for box in pilot.app.screen.query(".material").results(Checkbox):
-        if not box.value:
+        if box.display and not box.value:
             await tap(pilot, box)
 
 

@@ -49,7 +49,8 @@ BEYOND_THE_SCHEMA = {
     # The item must be in the catalog, and the window's start come before its end.
     ("POST", "/v1/staff/appointments"),
     # The item's code must be the path's, promised days at most legal days, a choice field needs options, form
-    # keys must differ, delivery must name a way (kiosk.catalog.ServiceItem's own rules).
+    # keys must differ, delivery must name a way, a material's condition must name a choice field of the form and
+    # its options (kiosk.catalog.ServiceItem's own rules).
     ("PUT", "/v1/staff/catalog/items/{code}"),
 }
 """Operations where a schema-valid body may be refused with a 422, for the rules noted."""
