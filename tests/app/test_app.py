@@ -136,8 +136,7 @@ async def test_organisation_files_with_credit_code_and_sees_only_its_items(app):
         await pilot.click("#org-name")
         await pilot.press(*"红塔区示例餐饮有限公司", "enter")
         await pilot.press(*"91110000600037341L", "enter")
-        await settle(pilot)
-        assert isinstance(app.screen, CatalogScreen)
+        await wait_until(pilot, lambda: isinstance(app.screen, CatalogScreen))  # a loaded machine takes its time
         listed = app.screen.query_one("#items").options
         assert listed and all(app.services.catalog[o.id].applicant == "organisation" for o in listed)
 
