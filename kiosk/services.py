@@ -16,8 +16,7 @@ from typing import Any
 from config import faults
 from config.i18n import _
 from config.settings import Settings
-from devices import PrinterError
-from devices.base import PrintInterrupted
+from devices import PrinterError, PrintInterrupted
 from devices.factory import Devices, build_devices
 from kiosk import appointments
 from kiosk.application import CASE_STAGES, Application
