@@ -128,6 +128,7 @@ async def tour(pilot, language: str) -> list[tuple[str, str]]:
     await settle(pilot)
     await pilot.click(f"#lang-{language}")
     await pilot.click("#queue")
+    await wait_until(pilot, lambda: bool(app.screen.query("#cat-A")))  # the queue screen loads on first use
     await pilot.click("#cat-A")
     await look("queue ticket")
     await pilot.click("#back")  # "done, back home": the next visitor starts in Simplified Chinese

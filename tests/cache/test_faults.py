@@ -6,6 +6,7 @@ set back a day and forward a year (serial numbers never repeat)."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import sqlite3
 from contextlib import closing
@@ -107,6 +108,7 @@ def test_a_kiosk_clock_a_year_ahead_files_by_the_halls_date_once_it_has_heard_th
     """A dead clock battery: the kiosk's clock runs a year ahead of the hall's (the proxy sets the hall's answers a
     year back, the same thing seen from the kiosk). Before any answer the kiosk can only use its own clock; after
     one, what it files bears the hall's day: its serial, submission time and expected date."""
+    caplog.set_level(logging.WARNING, logger="offline_cache.sync")  # whatever an earlier test's command line left
     store = Store(settings.storage.resolved_data_dir() / "kiosk.db")
     enrol(store, settings, proxy.url, hall.storage.new_enrolment_code())
     store.close()
